@@ -1,0 +1,1 @@
+"""Recovery Oversight: loading, validation, measures and statistics, headless."""

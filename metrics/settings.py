@@ -1,0 +1,139 @@
+"""Every standard, period, deadline and threshold the measures use, in one place.
+
+The defaults are the values of the BHD RSC/CM policy and the DCTS CRS provider
+guidance (see docs/measures.md). A deployment may override any of them with a TOML
+file named by the ``OVERSIGHT_SETTINGS`` environment variable, for example::
+
+    [caseload_standard]
+    CM = 45
+
+    [calendar]
+    subdiv = "WI"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ContactRequirement:
+    """One contact-frequency rule: a qualifying contact kind every ``period_days``."""
+
+    service_levels: tuple[str, ...]
+    requirement: str
+    period_days: int
+    contact_kind: str
+    source_rule: str
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The business-day calendar: weekends plus the holidays of this country/subdivision."""
+
+    country: str = "US"
+    subdiv: str | None = "WI"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Caseload standard per 1.0 FTE. RSC-F counts families, the others clients.
+    caseload_standard: dict[str, int] = field(
+        default_factory=lambda: {"RSC-I": 20, "RSC-F": 15, "CM": 50}
+    )
+    # Utilization bands: `over` above the upper bound, `at` from the lower bound up to it.
+    band_at_lower: float = 0.8
+    band_over_above: float = 1.0
+
+    contact_requirements: tuple[ContactRequirement, ...] = (
+        ContactRequirement(("RSC-I", "RSC-F"), "client_contact", 7, "client",
+                           "Contact with the client at least weekly"),
+        ContactRequirement(("RSC-I", "RSC-F"), "rst_meeting", 30, "rst_meeting",
+                           "RST meetings monthly"),
+        ContactRequirement(("CM",), "client_contact", 14, "client", "Bi-weekly contact"),
+        ContactRequirement(("CM",), "rst_meeting", 90, "rst_meeting",
+                           "RST meeting at least once every 90 days"),
+    )
+
+    # Time to first contact after a CIU referral, in hours.
+    first_contact_standard_hours: float = 24.0
+    first_contact_emergency_hours: float = 0.5
+    # A non-emergency referral is assigned within this many business days.
+    assignment_business_days: int = 1
+
+    # Milestones (days).
+    rst_formed_days: int = 14
+    sccp_final_days: int = 30
+    sccp_review_days: int = 30
+    rst_at_discharge_days: int = 7
+
+    # DCTS monitoring and documentation oversight.
+    monitoring_interval_years: int = 2
+    monitoring_due_soon_days: int = 90
+    documentation_interval_months: int = 12
+    materials_due_business_days: int = 15
+    review_complete_days: int = 90
+    corrective_action_response_days: int = 10
+    documentation_sample_fraction: float = 0.20
+
+    # CRS orientation training.
+    orientation_hours: float = 10.0
+    orientation_months: int = 3
+
+    # Small-cell suppression for anything shown outside the agency.
+    suppression_max_count: int = 10
+
+    # Confidence level of every interval.
+    confidence_level: float = 0.95
+
+    calendar: Calendar = field(default_factory=Calendar)
+
+    def contact_periods(self) -> list[tuple[str, str, int, str]]:
+        """(service_level, requirement, period_days, contact_kind), one row per level."""
+        return [
+            (level, rule.requirement, rule.period_days, rule.contact_kind)
+            for rule in self.contact_requirements
+            for level in rule.service_levels
+        ]
+
+
+def _merge(base: Settings, overrides: dict) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    changes = {}
+    for name, value in overrides.items():
+        current = getattr(base, name)
+        if isinstance(current, dict):
+            changes[name] = {**current, **value}
+        elif isinstance(current, Calendar):
+            changes[name] = replace(current, **value)
+        elif name == "contact_requirements":
+            changes[name] = tuple(
+                ContactRequirement(tuple(r["service_levels"]), r["requirement"],
+                                   int(r["period_days"]), r["contact_kind"], r.get("source_rule", ""))
+                for r in value
+            )
+        else:
+            changes[name] = type(current)(value)
+    return replace(base, **changes)
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """The defaults, overridden by the TOML file at ``path`` (or $OVERSIGHT_SETTINGS)."""
+    path = path or os.environ.get("OVERSIGHT_SETTINGS")
+    if not path:
+        return Settings()
+    with Path(path).open("rb") as handle:
+        return _merge(Settings(), tomllib.load(handle))
+
+
+@cache
+def settings() -> Settings:
+    """The settings of this process (read once)."""
+    return load_settings()
