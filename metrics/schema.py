@@ -35,7 +35,7 @@ class Column:
     minimum_exclusive: bool = False
     maximum: float | None = None
     maximum_is_current_year: bool = False
-    default: str | None = None  # SQL literal used for a null optional value
+    default: float | None = None  # value taken when an optional cell is empty
 
     @property
     def sql_type(self) -> str:
@@ -115,7 +115,7 @@ TABLES: tuple[Table, ...] = (
         _id("staff_id", required=True, unique=True),
         _id("agency_id", required=True, references="agencies"),
         Column("role", "enum", required=True, enum=STAFF_ROLES),
-        Column("fte", "decimal", minimum=0, minimum_exclusive=True, maximum=1.0, default="1.0"),
+        Column("fte", "decimal", minimum=0, minimum_exclusive=True, maximum=1.0, default=1.0),
         Column("hired_on", "date", required=True),
         Column("separated_on", "date"),
     ), (NotBefore("separated_on", "hired_on"),)),

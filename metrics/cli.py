@@ -1,0 +1,125 @@
+"""The ``oversight`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import duckdb
+from metrics.export import write_csv
+from metrics.loader import ExtractError, database_path, read_report
+from metrics.quality import rejects_frame
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EXTRACT = PROJECT_ROOT / "data" / "demo"
+DASHBOARD_APP = PROJECT_ROOT / "dashboard" / "app.py"
+STREAMLIT_CONFIG = PROJECT_ROOT / "streamlit_config.toml"
+
+EXIT_OK, EXIT_REJECTED, EXIT_UNLOADABLE = 0, 1, 2
+
+
+def _load(extract: Path) -> Path:
+    """The built database, or a clear message and exit status 2."""
+    try:
+        return database_path(extract)
+    except ExtractError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_UNLOADABLE) from None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from metrics.demo import write_demo
+
+    summary = write_demo(Path(args.out), seed=args.seed, scale=args.scale)
+    total = sum(summary.rows.values())
+    print(f"wrote a synthetic extract to {args.out} (seed {args.seed}, scale {args.scale:g}): "
+          f"{total:,} rows in {len(summary.rows)} tables, {len(summary.planted)} planted bad rows")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    extract = Path(args.extract)
+    con = duckdb.connect(str(_load(extract)), read_only=True)
+    try:
+        reports = read_report(con)
+        rejects = rejects_frame(con)
+    finally:
+        con.close()
+    print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9}")
+    for report in reports:
+        file = Path(report.file).name if report.present else "(absent, optional)"
+        print(f"{report.table:<22} {file:<28} {report.rows_read:>10,} "
+              f"{report.accepted:>10,} {report.rejected:>9,}")
+    for report in reports:
+        if report.extra_columns:
+            print(f"{report.table}: extra columns ignored: {', '.join(report.extra_columns)}")
+    if rejects.height:
+        print(f"\n{rejects.height:,} rows rejected. First reasons:")
+        for table, group in rejects.group_by("table", maintain_order=True):
+            for row in group.head(3).iter_rows(named=True):
+                print(f"  {table[0]}, line {row['line']}, {row['column'] or '(whole line)'}: "
+                      f"{row['reason']} [{(row['value'] or '').encode('unicode_escape').decode()}]")
+            if group.height > 3:
+                print(f"  {table[0]}: … and {group.height - 3} more")
+    if args.rejects:
+        write_csv(rejects, Path(args.rejects))
+        print(f"\nrejected rows written to {args.rejects}")
+    return EXIT_REJECTED if rejects.height else EXIT_OK
+
+
+def streamlit_flags(config_path: Path = STREAMLIT_CONFIG) -> list[str]:
+    """The project's Streamlit configuration as command-line options."""
+    if not config_path.exists():
+        return []
+    config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    flags = []
+    for section, options in config.items():
+        for key, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{key}={text}")
+    return flags
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    extract = Path(args.extract).resolve()
+    _load(extract)
+    env = {**os.environ, "OVERSIGHT_EXTRACT": str(extract)}
+    command = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+               f"--server.port={args.port}", *streamlit_flags()]
+    print(f"serving the dashboard on http://localhost:{args.port} (extract: {extract})")
+    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oversight", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="write a synthetic extract")
+    demo.add_argument("--out", required=True, help="folder to write the extract into")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--scale", type=float, default=1.0, help="volume multiplier (100 for benchmarks)")
+    demo.set_defaults(run=cmd_demo)
+
+    validate = commands.add_parser("validate", help="load an extract and report rejected rows")
+    validate.add_argument("--extract", required=True)
+    validate.add_argument("--rejects", help="write every rejected row to this CSV file")
+    validate.set_defaults(run=cmd_validate)
+
+    serve = commands.add_parser("serve", help="serve the dashboard")
+    serve.add_argument("--extract", default=str(DEFAULT_EXTRACT))
+    serve.add_argument("--port", type=int, default=8501)
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
