@@ -495,7 +495,7 @@ def _reject_self_references(con, table: Table, column: Column) -> None:
                     ELSE {p(f'{column.name} ')} || '''' || c.{column.name} || ''''
                          || {p(f' refers to a rejected row of {name} (line ')} || parent.line || ')' END}}
             FROM (SELECT c2.line AS child_line, min(par.line) AS line,
-                         bool_or(par.problem IS NULL) AS ok
+                         bool_or(par.line IS NOT NULL AND par.problem IS NULL) AS ok
                   FROM checked_{name} c2 LEFT JOIN checked_{name} par ON par.{key} = c2.{column.name}
                   WHERE c2.problem IS NULL AND c2.{column.name} IS NOT NULL
                   GROUP BY c2.line) AS parent
