@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import duckdb
-import streamlit as st
 
 from metrics import db
 from metrics.cli import DEFAULT_EXTRACT

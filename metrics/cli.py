@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+
 from metrics.export import write_csv
 from metrics.loader import ExtractError, database_path, read_report
 from metrics.quality import rejects_frame

@@ -567,7 +567,7 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
             _check_rows(con, table, raw)
             _publish(con, table)
             accepted = _scalar(con, f"SELECT count(*) FROM {table.name}")
-            rejected = _scalar(con, 
+            rejected = _scalar(con,
                 'SELECT count(*) FROM rejects WHERE "table" = ?', [table.name]
             )
             if accepted + rejected != raw.rows_in_file:

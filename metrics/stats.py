@@ -1,0 +1,56 @@
+"""Statistics shared by the measures, from SciPy rather than hand-rolled formulas."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from metrics.settings import settings
+
+
+def wilson_interval(successes: int, trials: int, confidence: float | None = None) -> tuple[float | None, float | None]:
+    """The Wilson score interval of successes/trials; (None, None) when there are no trials."""
+    if trials == 0:
+        return None, None
+    interval = stats.binomtest(int(successes), int(trials)).proportion_ci(
+        confidence_level=confidence or settings().confidence_level, method="wilson"
+    )
+    return float(interval.low), float(interval.high)
+
+
+def with_rate(frame: pl.DataFrame, successes: str, trials: str, rate: str) -> pl.DataFrame:
+    """Add ``rate`` = successes/trials with its Wilson interval (``ci_low``, ``ci_high``).
+
+    A rate whose denominator is 0 is null, and so are its bounds.
+    """
+    bounds = [wilson_interval(k, n) for k, n in zip(frame[successes], frame[trials], strict=True)]
+    return frame.with_columns(
+        pl.when(pl.col(trials) > 0).then(pl.col(successes) / pl.col(trials)).alias(rate),
+        pl.Series("ci_low", [b[0] for b in bounds], dtype=pl.Float64),
+        pl.Series("ci_high", [b[1] for b in bounds], dtype=pl.Float64),
+    )
+
+
+def survival_quantile(times: np.ndarray, observed: np.ndarray, share_left: float) -> float | None:
+    """Smallest time at which the Kaplan–Meier share not yet reached falls to ``share_left`` or below.
+
+    ``observed`` marks events; the other times are right-censored. None when the curve never
+    falls that far (or there are no times).
+    """
+    curve = kaplan_meier(times, observed)
+    if curve is None:
+        return None
+    reached = curve["time"][curve["share_left"] <= share_left + 1e-12]
+    return float(reached[0]) if reached.size else None
+
+
+def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> dict[str, np.ndarray] | None:
+    """The Kaplan–Meier step function: at each distinct time, the share still without the event."""
+    times = np.asarray(times, dtype=float)
+    observed = np.asarray(observed, dtype=bool)
+    if times.size == 0 or not observed.any():
+        return None
+    data = stats.CensoredData(uncensored=times[observed], right=times[~observed])
+    sf = stats.ecdf(data).sf
+    return {"time": np.asarray(sf.quantiles), "share_left": np.asarray(sf.probabilities)}
