@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -24,10 +25,22 @@ def connect(extract_dir: str | Path) -> duckdb.DuckDBPyConnection:
 
 
 @cache
-def sql_text(name: str) -> str:
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def sql_text(name: str) -> tuple[str, frozenset[str]]:
+    """The statement of ``queries/<name>.sql`` and the parameters it names."""
+    text = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    code = re.sub(r"--[^\n]*", "", text)  # a parameter named only in a comment is not bound
+    return text, frozenset(re.findall(r"\$([A-Za-z_]\w*)", code))
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
-    """Run ``queries/<name>.sql`` with bound parameters, on a cursor of its own."""
-    return con.cursor().sql(sql_text(name), params=params or None).pl()
+    """Run ``queries/<name>.sql`` on a cursor of its own.
+
+    Callers pass every parameter they have (the filters, the settings); only those the
+    statement names are bound, since DuckDB refuses parameters a statement does not use.
+    """
+    text, names = sql_text(name)
+    missing = names - params.keys()
+    if missing:
+        raise TypeError(f"queries/{name}.sql needs parameters: {', '.join(sorted(missing))}")
+    bound = {key: value for key, value in params.items() if key in names}
+    return con.cursor().sql(text, params=bound or None).pl()
