@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -72,6 +73,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if rejects.height else EXIT_OK
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from metrics.filters import Filters
+    from metrics.outputs import compute, write_all
+    from metrics.quality import event_date_range
+
+    con = duckdb.connect(str(_load(Path(args.extract))), read_only=True)
+    try:
+        rejected = sum(r.rejected for r in read_report(con))
+        as_of = args.as_of or event_date_range(con)[1]
+        if as_of is None:
+            print("error: the extract records no dates; give --as-of", file=sys.stderr)
+            return EXIT_UNLOADABLE
+        tables = compute(con, Filters(as_of=as_of))
+    finally:
+        con.close()
+    paths = write_all(tables, Path(args.out))
+    print(f"measures as of {as_of.isoformat()} written to {args.out}: {len(paths)} files")
+    if rejected:
+        print(f"{rejected:,} rejected rows were left out of every measure "
+              f"(see `oversight validate --extract {args.extract}`)")
+    return EXIT_OK
+
+
 def streamlit_flags(config_path: Path = STREAMLIT_CONFIG) -> list[str]:
     """The project's Streamlit configuration as command-line options."""
     if not config_path.exists():
@@ -109,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--extract", required=True)
     validate.add_argument("--rejects", help="write every rejected row to this CSV file")
     validate.set_defaults(run=cmd_validate)
+
+    measures = commands.add_parser("metrics", help="write every measure as CSV files")
+    measures.add_argument("--extract", required=True)
+    measures.add_argument("--as-of", type=dt.date.fromisoformat,
+                          help="report date YYYY-MM-DD (default: the latest date in the extract)")
+    measures.add_argument("--out", required=True, help="folder for the CSV files")
+    measures.set_defaults(run=cmd_metrics)
 
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--extract", default=str(DEFAULT_EXTRACT))

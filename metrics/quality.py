@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import polars as pl
 
@@ -30,3 +32,20 @@ def load_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         pl.col("file").is_not_null().alias("present"),
     )
 
+
+
+def event_date_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last dates on which anything recorded in the extract happened.
+
+    Deadlines (a plan's due date) are left out: they may lie ahead of the extract.
+    """
+    # Identifiers come from the schema, not from the extract.
+    parts = [
+        f"SELECT min(CAST({column} AS DATE)) AS first, max(CAST({column} AS DATE)) AS last FROM {table.name}"
+        for table in schema.TABLES
+        for column in table.event_columns
+    ]
+    first, last = con.cursor().sql(
+        f"SELECT min(first), max(last) FROM ({' UNION ALL '.join(parts)})"
+    ).fetchall()[0]
+    return first, last

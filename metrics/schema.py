@@ -36,6 +36,7 @@ class Column:
     maximum: float | None = None
     maximum_is_current_year: bool = False
     default: float | None = None  # value taken when an optional cell is empty
+    deadline: bool = False  # a date set in advance, not one on which something happened
 
     @property
     def sql_type(self) -> str:
@@ -87,6 +88,11 @@ class Table:
     def required_columns(self) -> list[str]:
         """Columns the file must have a header for: those that may never be null."""
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def event_columns(self) -> list[str]:
+        """Date and timestamp columns recording when something happened."""
+        return [c.name for c in self.columns if c.type in ("date", "timestamp") and not c.deadline]
 
     @property
     def parents(self) -> list[str]:
@@ -183,7 +189,7 @@ TABLES: tuple[Table, ...] = (
         Column("source", "enum", required=True,
                enum=("documentation_oversight", "biennial_monitoring", "other")),
         Column("issued_on", "date", required=True),
-        Column("due_on", "date", required=True),
+        Column("due_on", "date", required=True, deadline=True),
         Column("response_on", "date"),
         Column("completed_on", "date"),
         _id("parent_plan_id", references="action_plans"),
