@@ -1,11 +1,42 @@
-"""Recovery Oversight: the router. Each page is a short script in app_pages/."""
+"""Recovery Oversight: the router. Draws the shared filters, then runs the chosen page."""
 
 import streamlit as st
 
+from dashboard.state import sidebar_filters
+
 st.set_page_config(page_title="Recovery Oversight", page_icon=":material/monitoring:", layout="wide")
 
-pages = [
-    st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:",
-            url_path="data-quality", default=True),
-]
-st.navigation(pages).run()
+PAGES = {
+    "": [
+        st.Page(
+            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True
+        ),
+    ],
+    "BHD care coordination": [
+        st.Page("app_pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"),
+        st.Page(
+            "app_pages/adherence.py", title="Contact adherence", icon=":material/event_repeat:", url_path="adherence"
+        ),
+        st.Page(
+            "app_pages/first_contact.py",
+            title="Time to first contact",
+            icon=":material/timer:",
+            url_path="first-contact",
+        ),
+    ],
+    "DCTS oversight": [
+        st.Page("app_pages/monitoring.py", title="Monitoring", icon=":material/calendar_month:", url_path="monitoring"),
+        st.Page(
+            "app_pages/action_plans.py", title="Plans of action", icon=":material/assignment_late:", url_path="plans"
+        ),
+    ],
+    "Data": [
+        st.Page(
+            "app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"
+        ),
+    ],
+}
+
+page = st.navigation(PAGES)
+sidebar_filters()
+page.run()

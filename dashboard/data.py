@@ -1,20 +1,59 @@
-"""The dashboard's access to the extract: which one, and its connection."""
+"""The dashboard's access to the extract: which one, its connection, and cached aggregates."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import duckdb
+import polars as pl
+import streamlit as st
 
-from metrics import db
+from metrics import db, quality
 from metrics.cli import DEFAULT_EXTRACT
+from metrics.filters import Filters
+from metrics.loader import database_path
+from metrics.outputs import OUTPUTS
+from metrics.quality import event_date_range
+
+MEASURES = {output.name: output for output in OUTPUTS}
 
 
 def extract_dir() -> Path:
     return Path(os.environ.get("OVERSIGHT_EXTRACT", DEFAULT_EXTRACT))
 
 
-def connection() -> duckdb.DuckDBPyConnection:
-    return db.connect(extract_dir())
+def database_key() -> str:
+    """The built database's path: it names the extract's fingerprint, so it keys every cache."""
+    return str(database_path(extract_dir()))
 
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def measure(name: str, database: str, filters: Filters) -> pl.DataFrame:
+    """One output table for these filters, computed once per (database, filters)."""
+    return MEASURES[name].compute(db.connect_database(Path(database)), filters)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def agencies(database: str) -> pl.DataFrame:
+    return db.query(db.connect_database(Path(database)), "agency_list")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def date_range(database: str):
+    return event_date_range(db.connect_database(Path(database)))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_summary(database: str) -> pl.DataFrame:
+    return quality.load_summary(db.connect_database(Path(database)))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def rejects(database: str) -> pl.DataFrame:
+    return quality.rejects_frame(db.connect_database(Path(database)))
+
+
+def provides(database: str, table: str) -> bool:
+    """Whether the extract has this (optional) table at all."""
+    summary = load_summary(database)
+    return bool(summary.filter(pl.col("table") == table)["present"].item())

@@ -15,13 +15,14 @@ QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 
 
 @lru_cache(maxsize=4)
-def _open(db_path: Path) -> duckdb.DuckDBPyConnection:
+def connect_database(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """The process's one read-only connection to a built database; queries take cursors of it."""
     return duckdb.connect(str(db_path), read_only=True)
 
 
 def connect(extract_dir: str | Path) -> duckdb.DuckDBPyConnection:
     """The connection to this extract's database (built first if the extract changed)."""
-    return _open(database_path(Path(extract_dir)))
+    return connect_database(database_path(Path(extract_dir)))
 
 
 @cache

@@ -54,3 +54,33 @@ def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> dict[str, np.ndarra
     data = stats.CensoredData(uncensored=times[observed], right=times[~observed])
     sf = stats.ecdf(data).sf
     return {"time": np.asarray(sf.quantiles), "share_left": np.asarray(sf.probabilities)}
+
+
+def funnel_limits(overall_rate: float, volumes: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper control limits of a funnel plot for a proportion, at each volume.
+
+    Exact binomial limits with the interpolation of Spiegelhalter (2005, "Funnel plots for
+    comparing institutional performance"), so that small volumes get honest, wide limits.
+    ``coverage`` is e.g. 0.95 or 0.998.
+    """
+    volumes = np.asarray(volumes, dtype=float)
+    tail = (1 - coverage) / 2
+    return (_binomial_limit(tail, volumes, overall_rate), _binomial_limit(1 - tail, volumes, overall_rate))
+
+
+def _binomial_limit(probability: float, volumes: np.ndarray, rate: float) -> np.ndarray:
+    quantile = stats.binom.ppf(probability, volumes, rate)
+    at = stats.binom.cdf(quantile, volumes, rate)
+    below = stats.binom.cdf(quantile - 1, volumes, rate)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(at > below, (at - probability) / (at - below), 0.0)
+        limit = (quantile - alpha) / volumes
+    return np.clip(limit, 0.0, 1.0)
+
+
+def p_chart_limits(center: float, trials: np.ndarray, sigmas: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """Shewhart p-chart limits around ``center`` for each subgroup size (clipped to [0, 1])."""
+    trials = np.asarray(trials, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = sigmas * np.sqrt(center * (1 - center) / trials)
+    return np.clip(center - spread, 0.0, 1.0), np.clip(center + spread, 0.0, 1.0)

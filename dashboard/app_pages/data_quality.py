@@ -1,25 +1,74 @@
-"""Rows accepted and rejected per table, and every rejected row with its reason."""
+"""Rows accepted and rejected per table, the reasons, and the extract's date range."""
 
+import polars as pl
 import streamlit as st
 
-from dashboard.data import connection, extract_dir
-from metrics.quality import load_summary, rejects_frame
+from dashboard.components import table, table_with_definition
+from dashboard.data import database_key, date_range, extract_dir, load_summary, rejects
+
+database = database_key()
+summary = load_summary(database)
+rejected = rejects(database)
+first, last = date_range(database)
 
 st.title("Data quality")
-st.caption(f"Extract: `{extract_dir()}`")
+st.caption(
+    f"Extract `{extract_dir().name}`: events from {first:%d %B %Y} to {last:%d %B %Y}."
+    if first
+    else f"Extract `{extract_dir().name}`."
+)
 
-con = connection()
-summary = load_summary(con)
-rejects = rejects_frame(con)
-
-left, middle, right = st.columns(3)
-left.metric("Rows read", f"{summary['rows_read'].sum():,}")
-middle.metric("Rows accepted", f"{summary['accepted'].sum():,}")
-right.metric("Rows rejected", f"{summary['rejected'].sum():,}")
+columns = st.columns(4)
+columns[0].metric("Rows read", f"{summary['rows_read'].sum():,}", border=True)
+columns[1].metric("Accepted", f"{summary['accepted'].sum():,}", border=True)
+columns[2].metric("Rejected", f"{summary['rejected'].sum():,}", border=True)
+columns[3].metric("Optional tables absent", int((~summary["present"]).sum()), border=True)
 
 st.subheader("Per table")
-st.dataframe(summary.drop("file"), hide_index=True, width="stretch")
+table_with_definition(
+    "data-quality",
+    summary.select(
+        "table", "core", "present", "rows_read", "accepted", "rejected", pl.col("extra_columns").list.join(", ")
+    ),
+    "load_summary.csv",
+    column_config={
+        "table": "Table",
+        "core": "Core",
+        "present": "In the extract",
+        "rows_read": "Rows read",
+        "accepted": "Accepted",
+        "rejected": "Rejected",
+        "extra_columns": "Extra columns ignored",
+    },
+)
 
-st.subheader("Rejected rows")
-st.caption("Each rejected row is left out of every measure. Line numbers count the header as line 1.")
-st.dataframe(rejects, hide_index=True, width="stretch")
+st.subheader("Why rows were rejected")
+if rejected.is_empty():
+    st.success("Every row of the extract was accepted.")
+else:
+    reasons = rejected.group_by("table", "column", maintain_order=True).agg(
+        pl.len().alias("rows"), pl.col("reason").first().alias("example"), pl.col("line").min().alias("first_line")
+    )
+    table(
+        reasons,
+        "rejected_reasons.csv",
+        column_config={
+            "table": "Table",
+            "column": "Column",
+            "rows": "Rows",
+            "example": "Example reason",
+            "first_line": "First line",
+        },
+    )
+    st.subheader("Every rejected row")
+    table(
+        rejected,
+        "rejected_rows.csv",
+        column_config={
+            "table": "Table",
+            "line": st.column_config.NumberColumn("Line", format="%d"),
+            "column": "Column",
+            "value": "Value",
+            "reason": "Reason",
+        },
+    )

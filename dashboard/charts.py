@@ -1,0 +1,421 @@
+"""Chart builders: pure functions, a Polars DataFrame in, a Plotly figure out.
+
+Colours are the Okabe–Ito palette, distinguishable with the common colour-vision
+deficiencies; status colours are doubled by a pattern or a symbol so that nothing
+depends on colour alone, and text is large enough for a projector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from metrics.stats import funnel_limits, p_chart_limits
+
+BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE = (
+    "#000000",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+)
+SERIES = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK]
+GREY = "#6E6E6E"
+
+STATUS_STYLE = {
+    # status: (colour, bar pattern, marker symbol, label)
+    "over": (VERMILION, "x", "triangle-up", "Over standard"),
+    "at": (GREEN, "", "circle", "At standard (80–100%)"),
+    "under": (SKY, ".", "triangle-down", "Under 80%"),
+    "overdue": (VERMILION, "x", "x", "Overdue"),
+    "due_soon": (ORANGE, "/", "diamond", "Due within 90 days"),
+    "current": (GREEN, "", "circle", "Current"),
+    "escalated": (PURPLE, "+", "star", "Escalated"),
+    "open": (SKY, "", "circle-open", "Open"),
+    "completed_on_time": (GREEN, "", "circle", "Completed on time"),
+    "completed_late": (ORANGE, "/", "square", "Completed late"),
+}
+
+FONT_SIZE = 16
+
+
+def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": FONT_SIZE + 4}},
+        font={"size": FONT_SIZE, "family": "Source Sans Pro, DejaVu Sans, Arial, sans-serif"},
+        template="simple_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+    )
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": FONT_SIZE + 2, "color": GREY},
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, "", height=220)
+
+
+def percent_axis(fig: go.Figure, axis: str = "x", upper: float = 1.0) -> go.Figure:
+    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, upper])
+    return fig
+
+
+def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Utilization per agency and role, horizontal bars, with the standard marked at 100%."""
+    if agency.is_empty():
+        return empty_figure("No active staff with a caseload standard on this date.")
+    fig = go.Figure()
+    upper = max(1.2, float(agency["utilization"].max() or 0) + 0.1)
+    for index, (role,) in enumerate(agency.select("role").unique(maintain_order=True).iter_rows()):
+        rows = agency.filter(pl.col("role") == role)
+        fig.add_bar(
+            y=[labels.get(a, a) for a in rows["agency_id"]],
+            x=rows["utilization"],
+            orientation="h",
+            name=role,
+            marker_color=SERIES[index % len(SERIES)],
+            text=[
+                f"{u:.0%} ({c:g}/{k:g})"
+                for u, c, k in zip(rows["utilization"], rows["caseload"], rows["capacity"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity<extra></extra>",
+        )
+    fig.add_vline(x=1.0, line_dash="dash", line_color=BLACK, annotation_text="standard", annotation_position="top")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(autorange="reversed")
+    return percent_axis(
+        _layout(
+            fig,
+            "Caseload as a share of capacity",
+            "utilization (caseload ÷ capacity)",
+            height=max(320, 60 + 40 * agency.height),
+        ),
+        "x",
+        upper,
+    )
+
+
+def band_counts(staff: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Staff per agency in each utilization band, stacked, each band with its own pattern."""
+    if staff.is_empty():
+        return empty_figure("No active staff with a caseload standard on this date.")
+    counts = staff.group_by("agency_id", "band").len()
+    agencies = staff["agency_id"].unique(maintain_order=True).to_list()
+    fig = go.Figure()
+    for band in ("over", "at", "under"):
+        colour, pattern, _, label = STATUS_STYLE[band]
+        rows = {a: n for a, b, n in counts.iter_rows() if b == band}
+        fig.add_bar(
+            y=[labels.get(a, a) for a in agencies],
+            x=[rows.get(a, 0) for a in agencies],
+            name=label,
+            orientation="h",
+            marker={"color": colour, "pattern": {"shape": pattern}},
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "Staff by caseload band", "staff", height=max(320, 60 + 36 * len(agencies)))
+
+
+def trend_lines(
+    trend: pl.DataFrame,
+    x: str,
+    y: str,
+    series: str,
+    title: str,
+    y_title: str,
+    labels: dict[str, str] | None = None,
+    reference: float | None = None,
+    percent: bool = True,
+) -> go.Figure:
+    """One line per series over time, with an optional reference line (a standard)."""
+    if trend.is_empty():
+        return empty_figure("Nothing to show for these filters.")
+    labels = labels or {}
+    fig = go.Figure()
+    symbols = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
+    for index, (name,) in enumerate(trend.select(series).unique(maintain_order=True).iter_rows()):
+        rows = trend.filter(pl.col(series) == name).sort(x)
+        fig.add_scatter(
+            x=rows[x],
+            y=rows[y],
+            mode="lines+markers",
+            name=labels.get(name, str(name)),
+            line={"color": SERIES[index % len(SERIES)], "width": 2.5},
+            marker={"symbol": symbols[index % len(symbols)], "size": 7},
+        )
+    if reference is not None:
+        fig.add_hline(y=reference, line_dash="dash", line_color=BLACK)
+    _layout(fig, title, "", y_title)
+    if percent:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def rate_with_intervals(
+    frame: pl.DataFrame, category: str, rate: str, title: str, x_title: str, labels: dict[str, str] | None = None
+) -> go.Figure:
+    """A dot per row with its 95% interval as an error bar, on a 0–100% axis."""
+    if frame.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    labels = labels or {}
+    names = [labels.get(c, c) for c in frame[category]]
+    rates = frame[rate].to_numpy()
+    fig = go.Figure(
+        go.Scatter(
+            x=rates,
+            y=names,
+            mode="markers",
+            marker={"color": BLUE, "size": 12},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "color": GREY,
+                "thickness": 2,
+                "array": frame["ci_high"].to_numpy() - rates,
+                "arrayminus": rates - frame["ci_low"].to_numpy(),
+            },
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+            name="rate (95% interval)",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return percent_axis(_layout(fig, title, x_title, height=max(300, 80 + 34 * frame.height)), "x", 1.0)
+
+
+def funnel_plot(
+    frame: pl.DataFrame, successes: str, trials: str, label: str, title: str, labels: dict[str, str] | None = None
+) -> go.Figure:
+    """Each agency's rate against its volume, with 95% and 99.8% limits around the overall rate.
+
+    An agency inside the funnel differs from the overall rate by no more than chance
+    would explain at its volume, however low it ranks.
+    """
+    frame = frame.filter(pl.col(trials) > 0)
+    if frame.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    labels = labels or {}
+    overall = float(frame[successes].sum() / frame[trials].sum())
+    volumes = np.unique(np.linspace(1, float(frame[trials].max()) * 1.05, 200).round())
+    fig = go.Figure()
+    for coverage, dash, name in ((0.998, "dot", "99.8% limits"), (0.95, "dash", "95% limits")):
+        lower, upper = funnel_limits(overall, volumes, coverage)
+        fig.add_scatter(
+            x=volumes,
+            y=upper,
+            mode="lines",
+            line={"color": GREY, "dash": dash},
+            name=name,
+            legendgroup=name,
+            hoverinfo="skip",
+        )
+        fig.add_scatter(
+            x=volumes,
+            y=lower,
+            mode="lines",
+            line={"color": GREY, "dash": dash},
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    fig.add_hline(
+        y=overall, line_color=BLACK, annotation_text=f"overall {overall:.0%}", annotation_position="bottom right"
+    )
+    rates = frame[successes] / frame[trials]
+    fig.add_scatter(
+        x=frame[trials],
+        y=rates,
+        mode="markers+text",
+        name=label,
+        text=[labels.get(c, c) for c in frame["agency_id"]],
+        textposition="top center",
+        marker={"color": BLUE, "size": 11, "line": {"color": "white", "width": 1}},
+        hovertemplate="%{text}<br>%{y:.1%} of %{x}<extra></extra>",
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460)
+
+
+def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: str) -> go.Figure:
+    """The monthly rate with its centre line and 3-sigma limits for each month's volume."""
+    monthly = monthly.filter(pl.col(trials) > 0).sort(x)
+    if monthly.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    center = float(monthly[successes].sum() / monthly[trials].sum())
+    lower, upper = p_chart_limits(center, monthly[trials].to_numpy())
+    rates = (monthly[successes] / monthly[trials]).to_numpy()
+    outside = (rates < lower) | (rates > upper)
+    fig = go.Figure()
+    fig.add_scatter(
+        x=monthly[x],
+        y=upper,
+        mode="lines",
+        line={"color": GREY, "dash": "dash", "shape": "hvh"},
+        name="control limits (3σ)",
+        legendgroup="limits",
+    )
+    fig.add_scatter(
+        x=monthly[x],
+        y=lower,
+        mode="lines",
+        line={"color": GREY, "dash": "dash", "shape": "hvh"},
+        showlegend=False,
+        legendgroup="limits",
+    )
+    fig.add_hline(
+        y=center, line_color=BLACK, annotation_text=f"centre {center:.0%}", annotation_position="bottom right"
+    )
+    fig.add_scatter(
+        x=monthly[x],
+        y=rates,
+        mode="lines+markers",
+        name="monthly rate",
+        line={"color": BLUE, "width": 2.5},
+        marker={
+            "size": [12 if o else 7 for o in outside],
+            "symbol": ["x" if o else "circle" for o in outside],
+            "color": [VERMILION if o else BLUE for o in outside],
+        },
+        customdata=monthly[trials],
+        hovertemplate="%{x|%b %Y}: %{y:.1%} of %{customdata}<extra></extra>",
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(fig, title, "", "rate")
+
+
+def survival_curves(
+    curves: pl.DataFrame,
+    standards: dict[str, float],
+    labels: dict[str, str],
+    title: str,
+    max_hours: float | None = None,
+) -> go.Figure:
+    """Kaplan–Meier share not yet reached over hours since referral, one step line per agency."""
+    if curves.is_empty():
+        return empty_figure("No referrals for these filters.")
+    fig = go.Figure()
+    for index, (agency,) in enumerate(curves.select("agency_id").unique(maintain_order=True).iter_rows()):
+        rows = curves.filter(pl.col("agency_id") == agency).sort("hours")
+        fig.add_scatter(
+            x=rows["hours"],
+            y=rows["share_not_reached"],
+            mode="lines",
+            line_shape="hv",
+            name=labels.get(agency, agency),
+            line={"color": SERIES[index % len(SERIES)], "width": 2.5},
+            hovertemplate="%{x:.1f} h: %{y:.0%} not yet reached<extra>" + labels.get(agency, agency) + "</extra>",
+        )
+    for name, hours in standards.items():
+        fig.add_vline(
+            x=hours, line_dash="dash", line_color=BLACK, annotation_text=name, annotation_position="top right"
+        )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    if max_hours is not None:
+        fig.update_xaxes(range=[0, max_hours])
+    return _layout(fig, title, "hours since referral", "share not yet reached", height=460)
+
+
+def hours_histogram(episodes: pl.DataFrame, standard_hours: float, title: str, max_hours: float) -> go.Figure:
+    """How long first contact took, for referrals that were reached, with the standard marked."""
+    reached = episodes.filter(pl.col("hours").is_not_null())
+    if reached.is_empty():
+        return empty_figure("No referral was reached for these filters.")
+    clipped = np.minimum(reached["hours"].to_numpy(), max_hours)
+    fig = go.Figure(
+        go.Histogram(
+            x=clipped,
+            xbins={"start": 0, "end": max_hours, "size": max_hours / 24},
+            marker={"color": BLUE, "line": {"color": "white", "width": 1}},
+            name="referrals",
+            hovertemplate="%{x} h: %{y} referrals<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=standard_hours,
+        line_dash="dash",
+        line_color=VERMILION,
+        line_width=3,
+        annotation_text=f"standard {standard_hours:g} h",
+        annotation_position="top right",
+    )
+    return _layout(fig, title, f"hours to first contact (last bar: {max_hours:g} h or more)", "referrals")
+
+
+def due_dates(status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], title: str) -> go.Figure:
+    """Each program's next monitoring visit on a date axis, the report date marked, by status."""
+    if status.is_empty():
+        return empty_figure("No DCTS programs for these filters.")
+    fig = go.Figure()
+    for state in ("overdue", "due_soon", "current"):
+        colour, _, symbol, label = STATUS_STYLE[state]
+        rows = status.filter(pl.col("status") == state)
+        if rows.is_empty():
+            continue
+        fig.add_scatter(
+            x=rows["next_due_on"],
+            y=[labels.get(a, a) for a in rows["agency_id"]],
+            mode="markers",
+            name=label,
+            marker={"color": colour, "symbol": symbol, "size": 14, "line": {"color": BLACK, "width": 1}},
+            customdata=rows["days_until_due"],
+            hovertemplate="%{y}: due %{x|%d %b %Y} (%{customdata} days)<extra></extra>",
+        )
+    fig.add_vline(
+        x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
+        line_color=BLACK,
+        annotation_text="report date",
+        annotation_position="top",
+    )
+    fig.update_yaxes(
+        autorange="reversed", categoryorder="array", categoryarray=[labels.get(a, a) for a in status["agency_id"]]
+    )
+    return _layout(fig, title, "next visit due", height=max(300, 80 + 36 * status.height))
+
+
+def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """Plans per agency by status, stacked, overdue first."""
+    if plans.is_empty():
+        return empty_figure("No plans issued for these filters.")
+    counts = plans.group_by("agency_id", "status").len()
+    agencies = counts.filter(pl.col("status") == "overdue").sort("len", descending=True)[
+        "agency_id"
+    ].to_list() + sorted(set(counts["agency_id"]) - set(counts.filter(pl.col("status") == "overdue")["agency_id"]))
+    fig = go.Figure()
+    for state in ("overdue", "open", "escalated", "completed_late", "completed_on_time"):
+        colour, pattern, _, label = STATUS_STYLE[state]
+        rows = {a: n for a, s, n in counts.iter_rows() if s == state}
+        if not rows:
+            continue
+        fig.add_bar(
+            y=[labels.get(a, a) for a in agencies],
+            x=[rows.get(a, 0) for a in agencies],
+            name=label,
+            orientation="h",
+            marker={"color": colour, "pattern": {"shape": pattern}},
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, "plans", height=max(300, 80 + 36 * len(agencies)))

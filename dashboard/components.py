@@ -1,0 +1,52 @@
+"""Pieces every page uses: the definition beside a chart, governed downloads, tables."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from metrics.docs import measure_text
+from metrics.export import to_csv_text
+
+
+def chart_with_definition(
+    figure: go.Figure, measure: str, data: pl.DataFrame, file_name: str, key: str | None = None
+) -> None:
+    """The chart, its plain-language definition beside it, and the figures it shows as CSV below."""
+    chart, words = st.columns([3, 1], gap="medium")
+    with chart:
+        st.plotly_chart(figure, width="stretch", key=key, config={"displaylogo": False})
+        download(data, file_name)
+    with words:
+        st.markdown(measure_text(measure))
+
+
+def download(data: pl.DataFrame, file_name: str, label: str = "Download these figures (CSV)") -> None:
+    st.download_button(
+        label,
+        to_csv_text(data),
+        file_name=file_name,
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"download-{file_name}",
+    )
+
+
+def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None, height: int | str = "auto") -> None:
+    """A table with its own download button holding exactly the rows shown."""
+    if data.is_empty():
+        st.info("Nothing to show for these filters.")
+        return
+    st.dataframe(data, hide_index=True, width="stretch", column_config=column_config, height=height)
+    download(data, file_name)
+
+
+def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, column_config: dict | None = None) -> None:
+    """A table with the plain-language definition of its measure beside it."""
+    words, figures = st.columns([1, 3], gap="medium")
+    with words:
+        st.markdown(measure_text(measure))
+    with figures:
+        table(data, file_name, column_config)

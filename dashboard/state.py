@@ -1,0 +1,103 @@
+"""The filters shared by every page: drawn in the sidebar by the router, kept for the session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboard.data import agencies, database_key, date_range
+from metrics.filters import Filters
+from metrics.schema import SERVICE_LEVELS
+
+FILTERS_KEY = "filters"
+OVERSIGHTS = ("BHD", "DCTS")
+
+
+def sidebar_filters() -> Filters:
+    """Draw the filters and return what they select; pages read it with `current_filters()`."""
+    database = database_key()
+    listed = agencies(database)
+    first, last = date_range(database)
+    today = dt.date.today()
+    first, last = first or today, last or today
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    oversight = sidebar.segmented_control(
+        "Oversight",
+        OVERSIGHTS,
+        selection_mode="multi",
+        default=list(OVERSIGHTS),
+        key="oversight",
+        persist_state="session",
+        help="BHD: Recovery Support Agencies (RSC, CM). DCTS: county and tribal CRS programs.",
+    ) or list(OVERSIGHTS)
+    offered = listed.filter(pl.col("oversight").is_in(oversight))
+    names = dict(zip(offered["agency_id"], offered["agency_name"], strict=True))
+    chosen = sidebar.multiselect(
+        "Agencies",
+        list(names),
+        format_func=names.get,
+        key="agencies",
+        placeholder="All agencies",
+        persist_state="session",
+    )
+    levels = sidebar.multiselect(
+        "Service level",
+        SERVICE_LEVELS,
+        key="service_levels",
+        placeholder="All levels",
+        persist_state="session",
+        help="RSC-I and RSC-F: Recovery Support Coordination (individual, family). CM: Case Management.",
+    )
+    as_of = sidebar.date_input(
+        "As of",
+        value=last,
+        min_value=first,
+        max_value=max(last, today),
+        key="as_of",
+        persist_state="session",
+        help="Figures are as at the end of this day.",
+    )
+    period = sidebar.date_input(
+        "Counting referrals, periods and plans from … to",
+        value=(first, last),
+        min_value=first,
+        max_value=max(last, today),
+        key="period",
+        persist_state="session",
+    )
+    start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+    if chosen:
+        selected = tuple(chosen)
+    elif len(oversight) < len(OVERSIGHTS):
+        selected = tuple(names)
+    else:
+        selected = None
+    filters = Filters(
+        as_of=as_of,
+        agencies=selected,
+        service_levels=tuple(levels) or None,
+        period_start=start if start and start > first else None,
+        period_end=end if end and end < last else None,
+    )
+    st.session_state[FILTERS_KEY] = filters
+    return filters
+
+
+def current_filters() -> Filters:
+    return st.session_state[FILTERS_KEY]
+
+
+def agency_labels() -> dict[str, str]:
+    listed = agencies(database_key())
+    return dict(zip(listed["agency_id"], listed["agency_name"], strict=True))
+
+
+def with_agency_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``agency_name`` beside ``agency_id``, for tables and downloads people read."""
+    labels = agency_labels()
+    return frame.with_columns(
+        pl.col("agency_id").replace_strict(labels, default=pl.col("agency_id")).alias("agency_name")
+    )

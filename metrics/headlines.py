@@ -1,0 +1,69 @@
+"""The headline figures of the overview (and the quarterly deck), from the output tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from calendar import monthrange
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    label: str
+    measure: str  # the output table it is computed from
+    compute: Callable[[pl.DataFrame], float | int | None]
+    percent: bool = False
+    higher_is_better: bool = True
+    help: str = ""
+
+
+def _share(frame: pl.DataFrame, met: str, due: str) -> float | None:
+    total = frame[due].sum()
+    return float(frame[met].sum() / total) if total else None
+
+
+def _count(condition: pl.Expr) -> Callable[[pl.DataFrame], int]:
+    return lambda frame: int(frame.filter(condition).height)
+
+
+HEADLINES: tuple[Headline, ...] = (
+    Headline("agencies_over", "Agencies over caseload standard", "caseload_agency",
+             lambda f: int(f.filter(pl.col("utilization") > 1.0)["agency_id"].n_unique()),
+             higher_is_better=False, help="Agencies with at least one role above 100% of capacity."),
+    Headline("staff_over", "Staff over caseload standard", "caseload_staff", _count(pl.col("band") == "over"),
+             higher_is_better=False),
+    Headline("client_contact", "Contact periods met", "adherence_agency",
+             lambda f: _share(f.filter(pl.col("requirement") == "client_contact"), "periods_met", "periods_due"),
+             percent=True, help="Weekly (RSC) and bi-weekly (CM) client-contact periods met."),
+    Headline("rst_meeting", "RST-meeting periods met", "adherence_agency",
+             lambda f: _share(f.filter(pl.col("requirement") == "rst_meeting"), "periods_met", "periods_due"),
+             percent=True, help="Monthly (RSC) and 90-day (CM) RST-meeting periods met."),
+    Headline("reached_24h", "Referrals reached within 24 hours", "first_contact_agency",
+             lambda f: _share(f.filter(~pl.col("emergency")), "met", "due"), percent=True,
+             help="Non-emergency referrals whose first contact came within 24 hours."),
+    Headline("reached_30min", "Emergencies reached within 30 minutes", "first_contact_agency",
+             lambda f: _share(f.filter(pl.col("emergency")), "met", "due"), percent=True),
+    Headline("programs_overdue", "Programs overdue for monitoring", "monitoring_status",
+             _count(pl.col("status") == "overdue"), higher_is_better=False),
+    Headline("plans_open", "Open plans and corrective actions", "action_plans",
+             _count(pl.col("status").is_in(["open", "overdue"])), higher_is_better=False),
+    Headline("plans_overdue", "Overdue plans", "action_plans", _count(pl.col("status") == "overdue"),
+             higher_is_better=False),
+)
+
+
+def previous_quarter(as_of: dt.date) -> dt.date:
+    """The same day three months earlier (the month's last day where that month is shorter)."""
+    year, month_index = divmod(as_of.year * 12 + as_of.month - 1 - 3, 12)
+    month = month_index + 1
+    return dt.date(year, month, min(as_of.day, monthrange(year, month)[1]))
+
+
+def format_value(headline: Headline, value: float | int | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0%}" if headline.percent else f"{value:,}"

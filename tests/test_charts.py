@@ -1,0 +1,114 @@
+"""Chart builders are pure functions: checked on their figures, without a browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dashboard import charts
+from metrics.stats import funnel_limits, p_chart_limits
+
+LABELS = {"A1": "Alpha", "A2": "Beta"}
+
+
+def test_p_chart_limits_by_hand():
+    # centre 0.8 and 100 cases: 3 × sqrt(0.8 × 0.2 / 100) = 0.12.
+    lower, upper = p_chart_limits(0.8, np.array([100, 25]))
+    assert lower == pytest.approx([0.68, 0.56]) and upper == pytest.approx([0.92, 1.0])
+
+
+@pytest.mark.parametrize("coverage,z", [(0.95, 1.959964), (0.998, 3.090232)])
+def test_funnel_limits_approach_the_normal_ones_at_large_volumes(coverage, z):
+    lower, upper = funnel_limits(0.7, np.array([20_000]), coverage)
+    half = z * np.sqrt(0.7 * 0.3 / 20_000)
+    assert lower[0] == pytest.approx(0.7 - half, abs=2e-4)
+    assert upper[0] == pytest.approx(0.7 + half, abs=2e-4)
+
+
+def test_funnel_narrows_with_volume_and_the_wider_funnel_contains_the_narrower():
+    volumes = np.array([10, 40, 160, 640])
+    lower, upper = funnel_limits(0.5, volumes, 0.95)
+    wide_lower, wide_upper = funnel_limits(0.5, volumes, 0.998)
+    assert np.all(np.diff(upper - lower) < 0)
+    assert np.all(wide_lower < lower) and np.all(wide_upper > upper)
+    # Interpolating within each count's step keeps the limits symmetric about 1/2 to within 1/n.
+    assert np.all(np.abs(lower + upper - 1) <= 1 / volumes + 1e-12)
+
+
+def test_funnel_limit_at_small_volume_by_hand():
+    # n = 10, p = 0.5, 95%: the 97.5% quantile is 8 (P(X<=7) = 0.9453, P(X<=8) = 0.9893), so
+    # alpha = (0.9893 - 0.975) / (0.9893 - 0.9453) = 0.3244 and the upper limit is (8 - 0.3244)/10.
+    _, upper = funnel_limits(0.5, np.array([10]), 0.95)
+    assert upper[0] == pytest.approx((8 - (1013 / 1024 - 0.975) / (45 / 1024)) / 10)
+
+
+def test_funnel_plot_places_each_agency_at_its_volume_and_rate():
+    frame = pl.DataFrame({"agency_id": ["A1", "A2"], "met": [9, 30], "due": [10, 60]})
+    fig = charts.funnel_plot(frame, "met", "due", "met", "t", LABELS)
+    points = fig.data[-1]
+    assert list(points.x) == [10, 60] and list(points.y) == pytest.approx([0.9, 0.5])
+    assert list(points.text) == ["Alpha", "Beta"]
+    # Two limit pairs (99.8% and 95%), and the overall rate 39/70 as the centre line.
+    assert len(fig.data) == 5
+    assert fig.layout.shapes[0].y0 == pytest.approx(39 / 70)
+
+
+def test_p_chart_marks_months_outside_the_limits():
+    months = [dt.date(2026, m, 1) for m in (1, 2, 3)]
+    # Centre 150/300 = 0.5; with 100 cases the limits are 0.5 ± 0.15, so 0.9 is outside.
+    frame = pl.DataFrame({"month": months, "met": [50, 10, 90], "due": [100, 100, 100]})
+    points = charts.p_chart(frame, "month", "met", "due", "t").data[-1]
+    assert list(points.marker.symbol) == ["circle", "x", "x"]
+
+
+def test_utilization_bars_show_the_rates_and_the_standard():
+    frame = pl.DataFrame({"agency_id": ["A1", "A2"], "role": ["CM", "CM"], "caseload": [60, 20],
+                          "capacity": [50.0, 50.0], "utilization": [1.2, 0.4]})
+    fig = charts.utilization_bars(frame, LABELS)
+    assert list(fig.data[0].x) == [1.2, 0.4] and list(fig.data[0].y) == ["Alpha", "Beta"]
+    assert fig.data[0].text[0] == "120% (60/50)"
+    assert fig.layout.shapes[0].x0 == 1.0
+
+
+def test_band_counts_stack_staff_per_band_with_patterns():
+    staff = pl.DataFrame({"agency_id": ["A1", "A1", "A1", "A2"], "band": ["over", "over", "under", "at"]})
+    fig = charts.band_counts(staff, LABELS)
+    by_band = {trace.name: list(trace.x) for trace in fig.data}
+    assert by_band == {"Over standard": [2, 0], "At standard (80–100%)": [0, 1], "Under 80%": [1, 0]}
+    assert {trace.marker.pattern.shape for trace in fig.data} == {"x", "", "."}
+
+
+def test_status_bars_put_the_agency_with_most_overdue_first():
+    plans = pl.DataFrame({"agency_id": ["A1", "A2", "A2", "A2"],
+                          "status": ["open", "overdue", "overdue", "escalated"]})
+    fig = charts.status_bars(plans, LABELS, "t")
+    overdue = next(t for t in fig.data if t.name == "Overdue")
+    assert list(overdue.y) == ["Beta", "Alpha"] and list(overdue.x) == [2, 0]
+
+
+def test_due_dates_use_a_symbol_per_status():
+    status = pl.DataFrame({"agency_id": ["A1", "A2"], "next_due_on": [dt.date(2026, 1, 1), dt.date(2027, 1, 1)],
+                           "status": ["overdue", "current"], "days_until_due": [-10, 355]})
+    fig = charts.due_dates(status, dt.date(2026, 1, 11), LABELS, "t")
+    assert [(t.name, t.marker.symbol) for t in fig.data] == [("Overdue", "x"), ("Current", "circle")]
+
+
+def test_survival_curves_are_steps_with_the_standard_marked():
+    curves = pl.DataFrame({"agency_id": ["A1", "A1"], "hours": [0.0, 5.0], "share_not_reached": [1.0, 0.4]})
+    fig = charts.survival_curves(curves, {"standard": 24.0}, LABELS, "t")
+    assert fig.data[0].line.shape == "hv" and fig.layout.shapes[0].x0 == 24.0
+
+
+def test_empty_data_gives_a_message_not_an_error():
+    empty = pl.DataFrame({"agency_id": [], "role": [], "caseload": [], "capacity": [], "utilization": []})
+    fig = charts.utilization_bars(empty, LABELS)
+    assert fig.layout.annotations[0].text.startswith("No active staff")
+
+
+def test_histogram_clips_long_waits_into_the_last_bar():
+    episodes = pl.DataFrame({"hours": [1.0, 30.0, 500.0, None]})
+    fig = charts.hours_histogram(episodes, 24.0, "t", max_hours=96.0)
+    assert list(fig.data[0].x) == [1.0, 30.0, 96.0]
