@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from metrics.settings import settings
+
 
 @dataclass(frozen=True)
 class Headline:
@@ -32,8 +34,8 @@ def _count(condition: pl.Expr) -> Callable[[pl.DataFrame], int]:
 
 HEADLINES: tuple[Headline, ...] = (
     Headline("agencies_over", "Agencies over caseload standard", "caseload_agency",
-             lambda f: int(f.filter(pl.col("utilization") > 1.0)["agency_id"].n_unique()),
-             higher_is_better=False, help="Agencies with at least one role above 100% of capacity."),
+             lambda f: int(f.filter(pl.col("utilization") > settings().band_over_above)["agency_id"].n_unique()),
+             higher_is_better=False, help="Agencies with at least one role over its caseload standard."),
     Headline("staff_over", "Staff over caseload standard", "caseload_staff", _count(pl.col("band") == "over"),
              higher_is_better=False),
     Headline("client_contact", "Contact periods met", "adherence_agency",

@@ -45,6 +45,8 @@ class Settings:
     caseload_standard: dict[str, int] = field(
         default_factory=lambda: {"RSC-I": 20, "RSC-F": 15, "CM": 50}
     )
+    # Roles whose caseload counts families (a client without a family counts as one).
+    caseload_family_roles: tuple[str, ...] = ("RSC-F",)
     # Utilization bands: `over` above the upper bound, `at` from the lower bound up to it.
     band_at_lower: float = 0.8
     band_over_above: float = 1.0
@@ -91,6 +93,8 @@ class Settings:
     confidence_level: float = 0.95
 
     calendar: Calendar = field(default_factory=Calendar)
+    # Extract timestamps are local time here (the contract); elapsed hours are real hours.
+    time_zone: str = "America/Chicago"
 
     def contact_periods(self) -> list[tuple[str, str, int, str]]:
         """(service_level, requirement, period_days, contact_kind), one row per level."""
@@ -119,6 +123,8 @@ def _merge(base: Settings, overrides: dict) -> Settings:
                                    int(r["period_days"]), r["contact_kind"], r.get("source_rule", ""))
                 for r in value
             )
+        elif isinstance(current, tuple):
+            changes[name] = tuple(value)
         else:
             changes[name] = type(current)(value)
     return replace(base, **changes)

@@ -19,12 +19,13 @@ def wilson_interval(successes: int, trials: int, confidence: float | None = None
     return float(interval.low), float(interval.high)
 
 
-def with_rate(frame: pl.DataFrame, successes: str, trials: str, rate: str) -> pl.DataFrame:
+def with_rate(frame: pl.DataFrame, successes: str, trials: str, rate: str,
+              confidence: float | None = None) -> pl.DataFrame:
     """Add ``rate`` = successes/trials with its Wilson interval (``ci_low``, ``ci_high``).
 
     A rate whose denominator is 0 is null, and so are its bounds.
     """
-    bounds = [wilson_interval(k, n) for k, n in zip(frame[successes], frame[trials], strict=True)]
+    bounds = [wilson_interval(k, n, confidence) for k, n in zip(frame[successes], frame[trials], strict=True)]
     return frame.with_columns(
         pl.when(pl.col(trials) > 0).then(pl.col(successes) / pl.col(trials)).alias(rate),
         pl.Series("ci_low", [b[0] for b in bounds], dtype=pl.Float64),

@@ -7,6 +7,7 @@ from dashboard.charts import band_counts, trend_lines, utilization_bars
 from dashboard.components import chart_with_definition, table
 from dashboard.data import database_key, measure
 from dashboard.state import agency_labels, current_filters, with_agency_names
+from metrics.settings import settings
 
 filters = current_filters()
 database = database_key()
@@ -24,7 +25,9 @@ if agency.is_empty():
 
 columns = st.columns(3)
 columns[0].metric("Overall utilization", f"{agency['caseload'].sum() / agency['capacity'].sum():.0%}", border=True)
-columns[1].metric("Agency roles over standard", int((agency["utilization"] > 1).sum()), border=True)
+columns[1].metric(
+    "Agency roles over standard", int((agency["utilization"] > settings().band_over_above).sum()), border=True
+)
 columns[2].metric("Staff over standard", int((staff["band"] == "over").sum()), border=True)
 
 chart_with_definition(
@@ -55,7 +58,7 @@ chart_with_definition(
         "Utilization at each month end",
         "utilization",
         labels,
-        reference=1.0,
+        reference=settings().band_over_above,
     ),
     "caseload-trend",
     by_agency.select("month_end", "agency_name", "caseload", "capacity", "utilization", "agency_id"),

@@ -1,0 +1,85 @@
+-- One row per staff member with a caseload standard who is active on a snapshot date:
+-- their caseload that day against standard × FTE, and the utilization band.
+-- The snapshot is $as_of itself, or, when $month_ends is true, every month end ≤ $as_of
+-- (within $period_start/$period_end when set; otherwise from the month of the earliest
+-- hire among the staff in scope). The standards arrive as two parallel lists,
+-- $standard_roles and $standard_per_fte; roles without one (`other`) are not shown.
+-- Roles in $family_roles count families (a client without a family is its own family).
+WITH standards AS (
+    SELECT unnest($standard_roles) AS role, CAST(unnest($standard_per_fte) AS DOUBLE) AS standard
+),
+staff_in_scope AS (
+    SELECT s.staff_id, s.agency_id, s.role, s.fte, s.hired_on, s.separated_on, st.standard
+    FROM staff s JOIN standards st USING (role)
+    WHERE ($agencies IS NULL OR list_contains($agencies, s.agency_id))
+      AND ($service_levels IS NULL OR list_contains($service_levels, s.role))
+),
+month_grid AS (
+    SELECT CAST(last_day(CAST(m AS DATE)) AS DATE) AS month_end
+    FROM (
+        SELECT CAST(date_trunc('month', coalesce(CAST($period_start AS DATE), min(hired_on))) AS DATE)
+                   AS first_month
+        FROM staff_in_scope
+    ) bounds,
+    generate_series(bounds.first_month, CAST($as_of AS DATE), INTERVAL 1 MONTH) AS g(m)
+),
+snapshots AS (
+    SELECT month_end AS snapshot_on
+    FROM month_grid
+    WHERE $month_ends
+      AND month_end <= $as_of
+      AND ($period_start IS NULL OR month_end >= $period_start)
+      AND ($period_end IS NULL OR month_end <= $period_end)
+    UNION ALL
+    SELECT CAST($as_of AS DATE) AS snapshot_on
+    WHERE NOT $month_ends
+),
+active_staff AS (
+    SELECT d.snapshot_on, s.*
+    FROM snapshots d
+    JOIN staff_in_scope s
+      ON s.hired_on <= d.snapshot_on
+     AND (s.separated_on IS NULL OR s.separated_on >= d.snapshot_on)
+),
+assignment_spans AS (
+    -- The last day on the caseload: the earlier of end_on and the episode's discharge
+    -- (least() skips nulls; both null leaves the assignment open).
+    SELECT a.staff_id, a.start_on, least(a.end_on, e.discharged_on) AS last_on,
+           e.client_id, c.family_id
+    FROM assignments a
+    JOIN episodes e USING (episode_id)
+    JOIN clients c ON c.client_id = e.client_id
+),
+active_cases AS (
+    SELECT st.snapshot_on, st.staff_id,
+           -- A struct keeps a family id and a client id that happen to be spelt alike apart.
+           CASE WHEN list_contains($family_roles, st.role) AND a.family_id IS NOT NULL
+                THEN {'family_id': a.family_id, 'client_id': NULL}
+                ELSE {'family_id': NULL, 'client_id': a.client_id} END AS unit
+    FROM active_staff st
+    JOIN assignment_spans a
+      ON a.staff_id = st.staff_id
+     AND a.start_on <= st.snapshot_on
+     AND (a.last_on IS NULL OR st.snapshot_on <= a.last_on)
+),
+caseloads AS (
+    SELECT snapshot_on, staff_id, count(DISTINCT unit) AS caseload
+    FROM active_cases
+    GROUP BY snapshot_on, staff_id
+),
+measured AS (
+    SELECT st.snapshot_on, st.agency_id, st.staff_id, st.role, st.fte,
+           coalesce(c.caseload, 0) AS caseload,
+           -- Rounded so that binary floating point cannot move a worker across a band
+           -- boundary (0.58 × 50 is 28.999999999999996 in a double).
+           round(st.standard * st.fte, 6) AS capacity
+    FROM active_staff st
+    LEFT JOIN caseloads c USING (snapshot_on, staff_id)
+)
+SELECT snapshot_on AS as_of, agency_id, staff_id, role, fte, caseload, capacity,
+       caseload / capacity AS utilization,
+       CASE WHEN caseload / capacity > $band_over_above THEN 'over'
+            WHEN caseload / capacity >= $band_at_lower THEN 'at'
+            ELSE 'under' END AS band
+FROM measured
+ORDER BY as_of, agency_id, role, staff_id
