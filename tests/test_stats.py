@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.utils import qth_survival_time
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from metrics.stats import kaplan_meier, survival_quantile, wilson_interval, with_rate
@@ -115,3 +116,19 @@ def test_wilson_interval_and_rate_with_no_trials():
     assert frame["ci_low"][0] is None and frame["ci_high"][0] is None
     low, high = proportion_confint(3, 4, alpha=0.05, method="wilson")
     assert (frame["ci_low"][1], frame["ci_high"][1]) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_with_rate_bounds_equal_scipy_binomtest_for_every_row():
+    rng = np.random.default_rng(20261123)
+    trials = rng.integers(0, 400, 600)
+    successes = np.round(trials * rng.random(600)).astype(int)
+    successes[:30] = 0
+    successes[30:60] = trials[30:60]
+    frame = with_rate(pl.DataFrame({"met": successes, "due": trials}), "met", "due", "rate")
+    for k, n, low, high in zip(successes, trials, frame["ci_low"], frame["ci_high"], strict=True):
+        if n == 0:
+            assert low is None and high is None
+            continue
+        interval = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
+        assert low == pytest.approx(interval.low, abs=1e-12)
+        assert high == pytest.approx(interval.high, abs=1e-12)
