@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := data/demo
 PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export OVERSIGHT_CACHE_DIR ?= $(CURDIR)/data/cache
 
 .PHONY: run test lint clean
@@ -23,7 +25,12 @@ $(DEMO)/agencies.csv: | $(BIN)/oversight
 run: $(BIN)/oversight $(DEMO)/agencies.csv
 	$(BIN)/oversight serve --extract $(DEMO) --port $(PORT)
 
-test: $(BIN)/oversight $(DEMO)/agencies.csv
+# The end-to-end test drives Debian's Chromium (Playwright's own browser download is not used).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+
+test: $(BIN)/oversight $(DEMO)/agencies.csv $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/oversight

@@ -11,6 +11,7 @@ import datetime as dt
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 
 from metrics.stats import funnel_limits, p_chart_limits
@@ -44,15 +45,27 @@ STATUS_STYLE = {
 
 FONT_SIZE = 16
 
+# simple_white draws shapes with no line at 30% opacity, which would hide every standard,
+# centre line and report date drawn with add_hline/add_vline.
+TEMPLATE = go.layout.Template(pio.templates["simple_white"])
+TEMPLATE.layout.shapedefaults = {"line": {"width": 2}, "opacity": 1}
 
-def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420) -> go.Figure:
+
+def _layout(
+    fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420, legend_beside: bool = False
+) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": FONT_SIZE + 4}},
         font={"size": FONT_SIZE, "family": "Source Sans Pro, DejaVu Sans, Arial, sans-serif"},
-        template="simple_white",
+        template=TEMPLATE,
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None},
+        # Many series (one per agency) list beside the plot, a few above it.
+        legend=(
+            {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "title": None}
+            if legend_beside
+            else {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None}
+        ),
         xaxis_title=x_title,
         yaxis_title=y_title,
     )
@@ -85,7 +98,7 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
     if agency.is_empty():
         return empty_figure("No active staff with a caseload standard on this date.")
     fig = go.Figure()
-    upper = max(1.2, float(agency["utilization"].max() or 0) + 0.1)
+    upper = max(1.25, float(agency["utilization"].max() or 0) + 0.2)  # room for the labels
     for index, (role,) in enumerate(agency.select("role").unique(maintain_order=True).iter_rows()):
         rows = agency.filter(pl.col("role") == role)
         fig.add_bar(
@@ -94,13 +107,12 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
             orientation="h",
             name=role,
             marker_color=SERIES[index % len(SERIES)],
-            text=[
-                f"{u:.0%} ({c:g}/{k:g})"
-                for u, c, k in zip(rows["utilization"], rows["caseload"], rows["capacity"], strict=True)
-            ],
+            text=[f"{u:.0%}" for u in rows["utilization"]],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity<extra></extra>",
+            customdata=rows.select("caseload", "capacity").rows(),
+            hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity "
+            "(%{customdata[0]} clients or families for a capacity of %{customdata[1]})<extra></extra>",
         )
     fig.add_vline(x=1.0, line_dash="dash", line_color=BLACK, annotation_text="standard", annotation_position="top")
     fig.update_layout(barmode="group")
@@ -168,7 +180,7 @@ def trend_lines(
         )
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dash", line_color=BLACK)
-    _layout(fig, title, "", y_title)
+    _layout(fig, title, "", y_title, legend_beside=True)
     if percent:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
@@ -244,16 +256,22 @@ def funnel_plot(
     fig.add_hline(
         y=overall, line_color=BLACK, annotation_text=f"overall {overall:.0%}", annotation_position="bottom right"
     )
-    rates = frame[successes] / frame[trials]
+    rates = (frame[successes] / frame[trials]).to_numpy()
+    lower, upper = funnel_limits(overall, frame[trials].to_numpy(), 0.95)
+    names = [labels.get(c, c) for c in frame["agency_id"]]
+    # Only agencies outside the 95% funnel are named on the chart: they are the ones to discuss,
+    # and naming every dot would pile the labels on one another.
+    outside = (rates < lower) | (rates > upper)
     fig.add_scatter(
         x=frame[trials],
         y=rates,
         mode="markers+text",
         name=label,
-        text=[labels.get(c, c) for c in frame["agency_id"]],
-        textposition="top center",
+        text=[name if out else "" for name, out in zip(names, outside, strict=True)],
+        customdata=names,
+        textposition="middle right",
         marker={"color": BLUE, "size": 11, "line": {"color": "white", "width": 1}},
-        hovertemplate="%{text}<br>%{y:.1%} of %{x}<extra></extra>",
+        hovertemplate="%{customdata}<br>%{y:.1%} of %{x}<extra></extra>",
     )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460)
@@ -335,7 +353,7 @@ def survival_curves(
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     if max_hours is not None:
         fig.update_xaxes(range=[0, max_hours])
-    return _layout(fig, title, "hours since referral", "share not yet reached", height=460)
+    return _layout(fig, title, "hours since referral", "share not yet reached", height=460, legend_beside=True)
 
 
 def hours_histogram(episodes: pl.DataFrame, standard_hours: float, title: str, max_hours: float) -> go.Figure:

@@ -16,7 +16,7 @@ def chart_with_definition(
     """The chart, its plain-language definition beside it, and the figures it shows as CSV below."""
     chart, words = st.columns([3, 1], gap="medium")
     with chart:
-        st.plotly_chart(figure, width="stretch", key=key, config={"displaylogo": False})
+        st.plotly_chart(figure, width="stretch", key=key, theme=None, config={"displaylogo": False})
         download(data, file_name)
     with words:
         st.markdown(measure_text(measure))

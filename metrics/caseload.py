@@ -16,8 +16,8 @@ Choices where the definitions leave room:
 - Roles are shown when the settings give them a standard; ``other`` has none.
 - Capacity is rounded to six decimals so that a floating-point product cannot move a
   worker across a band boundary.
-- The trend starts at ``period_start`` when it is set, else at the month of the
-  earliest ``hired_on`` among the staff in scope; D counts only when it is a month end.
+- The trend starts at ``period_start`` when it is set, else at the month of the first
+  assignment of the staff in scope; D counts only when it is a month end.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def caseload_trend(con: duckdb.DuckDBPyConnection, filters: Filters,
     """The agency × role snapshot of :func:`caseload_agency` taken at every month end ≤ D.
 
     Month ends within ``period_start``/``period_end`` when set; with no ``period_start``,
-    from the month of the earliest hire among the staff in scope. Columns ``month_end``,
+    from the month of the first assignment of the staff in scope. Columns ``month_end``,
     ``agency_id``, ``role``, ``staff``, ``caseload``, ``capacity``, ``utilization``,
     ``staff_over``; sorted by month end, agency and role.
     """

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from calendar import monthrange
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
+from metrics.filters import Filters
 from metrics.settings import settings
 
 
@@ -21,6 +22,8 @@ class Headline:
     percent: bool = False
     higher_is_better: bool = True
     help: str = ""
+    # Rates are taken over the quarter up to the report date; counts are snapshots on it.
+    windowed: bool = False
 
 
 def _share(frame: pl.DataFrame, met: str, due: str) -> float | None:
@@ -33,28 +36,73 @@ def _count(condition: pl.Expr) -> Callable[[pl.DataFrame], int]:
 
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("agencies_over", "Agencies over caseload standard", "caseload_agency",
-             lambda f: int(f.filter(pl.col("utilization") > settings().band_over_above)["agency_id"].n_unique()),
-             higher_is_better=False, help="Agencies with at least one role over its caseload standard."),
-    Headline("staff_over", "Staff over caseload standard", "caseload_staff", _count(pl.col("band") == "over"),
-             higher_is_better=False),
-    Headline("client_contact", "Contact periods met", "adherence_agency",
-             lambda f: _share(f.filter(pl.col("requirement") == "client_contact"), "periods_met", "periods_due"),
-             percent=True, help="Weekly (RSC) and bi-weekly (CM) client-contact periods met."),
-    Headline("rst_meeting", "RST-meeting periods met", "adherence_agency",
-             lambda f: _share(f.filter(pl.col("requirement") == "rst_meeting"), "periods_met", "periods_due"),
-             percent=True, help="Monthly (RSC) and 90-day (CM) RST-meeting periods met."),
-    Headline("reached_24h", "Referrals reached within 24 hours", "first_contact_agency",
-             lambda f: _share(f.filter(~pl.col("emergency")), "met", "due"), percent=True,
-             help="Non-emergency referrals whose first contact came within 24 hours."),
-    Headline("reached_30min", "Emergencies reached within 30 minutes", "first_contact_agency",
-             lambda f: _share(f.filter(pl.col("emergency")), "met", "due"), percent=True),
-    Headline("programs_overdue", "Programs overdue for monitoring", "monitoring_status",
-             _count(pl.col("status") == "overdue"), higher_is_better=False),
-    Headline("plans_open", "Open plans and corrective actions", "action_plans",
-             _count(pl.col("status").is_in(["open", "overdue"])), higher_is_better=False),
-    Headline("plans_overdue", "Overdue plans", "action_plans", _count(pl.col("status") == "overdue"),
-             higher_is_better=False),
+    Headline(
+        "agencies_over",
+        "Agencies over caseload standard",
+        "caseload_agency",
+        lambda f: int(f.filter(pl.col("utilization") > settings().band_over_above)["agency_id"].n_unique()),
+        higher_is_better=False,
+        help="Agencies with at least one role over its caseload standard.",
+    ),
+    Headline(
+        "staff_over",
+        "Staff over caseload standard",
+        "caseload_staff",
+        _count(pl.col("band") == "over"),
+        higher_is_better=False,
+    ),
+    Headline(
+        "client_contact",
+        "Contact periods met",
+        "adherence_agency",
+        lambda f: _share(f.filter(pl.col("requirement") == "client_contact"), "periods_met", "periods_due"),
+        percent=True,
+        windowed=True,
+        help="Weekly (RSC) and bi-weekly (CM) client-contact periods met.",
+    ),
+    Headline(
+        "rst_meeting",
+        "RST-meeting periods met",
+        "adherence_agency",
+        lambda f: _share(f.filter(pl.col("requirement") == "rst_meeting"), "periods_met", "periods_due"),
+        percent=True,
+        windowed=True,
+        help="Monthly (RSC) and 90-day (CM) RST-meeting periods met.",
+    ),
+    Headline(
+        "reached_24h",
+        "Referrals reached within 24 hours",
+        "first_contact_agency",
+        lambda f: _share(f.filter(~pl.col("emergency")), "met", "due"),
+        percent=True,
+        windowed=True,
+        help="Non-emergency referrals whose first contact came within 24 hours.",
+    ),
+    Headline(
+        "reached_30min",
+        "Emergencies reached within 30 minutes",
+        "first_contact_agency",
+        lambda f: _share(f.filter(pl.col("emergency")), "met", "due"),
+        percent=True,
+        windowed=True,
+    ),
+    Headline(
+        "programs_overdue",
+        "Programs overdue for monitoring",
+        "monitoring_status",
+        _count(pl.col("status") == "overdue"),
+        higher_is_better=False,
+    ),
+    Headline(
+        "plans_open",
+        "Open plans and corrective actions",
+        "action_plans",
+        _count(pl.col("status").is_in(["open", "overdue"])),
+        higher_is_better=False,
+    ),
+    Headline(
+        "plans_overdue", "Overdue plans", "action_plans", _count(pl.col("status") == "overdue"), higher_is_better=False
+    ),
 )
 
 
@@ -63,6 +111,25 @@ def previous_quarter(as_of: dt.date) -> dt.date:
     year, month_index = divmod(as_of.year * 12 + as_of.month - 1 - 3, 12)
     month = month_index + 1
     return dt.date(year, month, min(as_of.day, monthrange(year, month)[1]))
+
+
+def headline_filters(filters: Filters, headline: Headline) -> Filters:
+    """What a headline counts: a rate over the quarter up to the report date (unless a period
+    is chosen), a count on the report date itself."""
+    if not headline.windowed or filters.period_start is not None or filters.period_end is not None:
+        return filters
+    return replace(
+        filters, period_start=previous_quarter(filters.as_of) + dt.timedelta(days=1), period_end=filters.as_of
+    )
+
+
+def change_text(headline: Headline, now: float | int | None, before: float | int | None) -> str | None:
+    """The change since a quarter earlier, in points for rates; None when either is unknown."""
+    if now is None or before is None:
+        return None
+    if headline.percent:
+        return f"{(now - before) * 100:+.1f} points"
+    return f"{now - before:+,}"
 
 
 def format_value(headline: Headline, value: float | int | None) -> str:

@@ -65,6 +65,8 @@ OUTPUTS: tuple[Output, ...] = (
            description="contact adherence by month of the period's last day"),
     Output("milestones", adherence.milestones,
            description="RST formed, final SCCP, SCCP reviews, RST meeting at CM discharge"),
+    Output("first_contact_curve", first_contact.first_contact_curve,
+           description="Kaplan–Meier share of referrals not yet reached, by hours since referral"),
     Output("first_contact_trend", first_contact.first_contact_trend,
            description="share reached within the standard by month of referral"),
     Output("assignment_timeliness", first_contact.assignment_timeliness,

@@ -1,8 +1,8 @@
 -- One row per staff member with a caseload standard who is active on a snapshot date:
 -- their caseload that day against standard × FTE, and the utilization band.
 -- The snapshot is $as_of itself, or, when $month_ends is true, every month end ≤ $as_of
--- (within $period_start/$period_end when set; otherwise from the month of the earliest
--- hire among the staff in scope). The standards arrive as two parallel lists,
+-- (within $period_start/$period_end when set; otherwise from the month of the first
+-- assignment of the staff in scope: before it, the extract holds no caseloads at all). The standards arrive as two parallel lists,
 -- $standard_roles and $standard_per_fte; roles without one (`other`) are not shown.
 -- Roles in $family_roles count families (a client without a family is its own family).
 WITH standards AS (
@@ -17,9 +17,9 @@ staff_in_scope AS (
 month_grid AS (
     SELECT CAST(last_day(CAST(m AS DATE)) AS DATE) AS month_end
     FROM (
-        SELECT CAST(date_trunc('month', coalesce(CAST($period_start AS DATE), min(hired_on))) AS DATE)
+        SELECT CAST(date_trunc('month', coalesce(CAST($period_start AS DATE), min(a.start_on))) AS DATE)
                    AS first_month
-        FROM staff_in_scope
+        FROM staff_in_scope s JOIN assignments a USING (staff_id)
     ) bounds,
     generate_series(bounds.first_month, CAST($as_of AS DATE), INTERVAL 1 MONTH) AS g(m)
 ),

@@ -316,3 +316,12 @@ def test_trend_honours_the_filters(trend_con):
     assert rows(only_a2, "month_end", "agency_id", "role", "staff") == [(dt.date(2024, 2, 29), "A2", "CM", 1)]
     only_rsc = caseload_trend(trend_con, Filters(as_of=D, service_levels=("RSC-I",)))
     assert set(only_rsc["role"]) == {"RSC-I"} and only_rsc.height == 2
+
+
+def test_trend_starts_with_the_first_assignment_not_the_first_hire(build):
+    # T1 was hired in 2020 but carried nobody before March 2024: months of zero caseload
+    # before the extract holds any assignment would read as an empty program.
+    staff = ["T1,A1,RSC-I,1.0,2020-06-01,"]
+    con = load(build, staff, [case("T1", "a", "2024-03-04")])
+    trend = caseload_trend(con, Filters(as_of=dt.date(2024, 4, 30)))
+    assert trend["month_end"].to_list() == [dt.date(2024, 3, 31), dt.date(2024, 4, 30)]

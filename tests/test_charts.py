@@ -50,10 +50,17 @@ def test_funnel_plot_places_each_agency_at_its_volume_and_rate():
     fig = charts.funnel_plot(frame, "met", "due", "met", "t", LABELS)
     points = fig.data[-1]
     assert list(points.x) == [10, 60] and list(points.y) == pytest.approx([0.9, 0.5])
-    assert list(points.text) == ["Alpha", "Beta"]
-    # Two limit pairs (99.8% and 95%), and the overall rate 39/70 as the centre line.
-    assert len(fig.data) == 5
-    assert fig.layout.shapes[0].y0 == pytest.approx(39 / 70)
+    assert list(points.customdata) == ["Alpha", "Beta"]
+
+
+def test_funnel_plot_names_only_agencies_outside_the_95_percent_limits():
+    # Overall (280 + 90 + 6) / 500 = 0.752. At 400 cases the 95% limits are about
+    # 0.752 ± 1.96 × sqrt(0.752 × 0.248 / 400) = 0.752 ± 0.042, so 0.70 is below them; at 90 cases
+    # the upper limit is about 0.841, so 1.0 is above; at 10 cases they reach down to about 0.45,
+    # so 0.6 is inside.
+    frame = pl.DataFrame({"agency_id": ["A1", "A2", "A3"], "met": [280, 90, 6], "due": [400, 90, 10]})
+    fig = charts.funnel_plot(frame, "met", "due", "met", "t", {"A1": "Alpha", "A2": "Beta", "A3": "Gamma"})
+    assert list(fig.data[-1].text) == ["Alpha", "Beta", ""]
 
 
 def test_p_chart_marks_months_outside_the_limits():
@@ -69,8 +76,11 @@ def test_utilization_bars_show_the_rates_and_the_standard():
                           "capacity": [50.0, 50.0], "utilization": [1.2, 0.4]})
     fig = charts.utilization_bars(frame, LABELS)
     assert list(fig.data[0].x) == [1.2, 0.4] and list(fig.data[0].y) == ["Alpha", "Beta"]
-    assert fig.data[0].text[0] == "120% (60/50)"
+    assert fig.data[0].text[0] == "120%" and list(fig.data[0].customdata[0]) == [60, 50.0]
     assert fig.layout.shapes[0].x0 == 1.0
+    # The standard line is drawn: the template's invisible shape defaults are overridden.
+    defaults = fig.layout.template.layout.shapedefaults
+    assert defaults.line.width == 2 and defaults.opacity == 1
 
 
 def test_band_counts_stack_staff_per_band_with_patterns():

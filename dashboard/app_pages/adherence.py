@@ -51,7 +51,7 @@ chart_with_definition(
         "label",
         "adherence",
         f"{REQUIREMENTS[requirement]}: share of periods met",
-        "periods met (dot) with 95% interval",
+        "share of periods met, with 95% interval",
     ),
     "contact-adherence",
     agency.select(
@@ -81,7 +81,7 @@ trend = measure("adherence_trend", database, filters).filter(pl.col("requirement
 monthly = trend.group_by("month").agg(pl.col("periods_met").sum(), pl.col("periods_due").sum()).sort("month")
 chart_with_definition(
     p_chart(monthly, "month", "periods_met", "periods_due", "Month by month (p-chart)"),
-    "comparing-agencies-fairly",
+    "month-by-month",
     with_rate(monthly, "periods_met", "periods_due", "adherence"),
     "adherence_monthly.csv",
     key="pchart",
@@ -104,7 +104,7 @@ chart_with_definition(
         "share of periods met",
         labels,
     ),
-    "contact-adherence",
+    "adherence-over-time",
     by_agency_month,
     "adherence_trend.csv",
     key="trend",

@@ -37,9 +37,7 @@ chart_with_definition(
     "caseload_agency.csv",
 )
 band_totals = staff.group_by("agency_name", "band").len("staff").sort("agency_name", "band")
-chart_with_definition(
-    band_counts(staff, labels), "caseload-utilization", band_totals, "caseload_bands.csv", key="bands"
-)
+chart_with_definition(band_counts(staff, labels), "caseload-bands", band_totals, "caseload_bands.csv", key="bands")
 
 trend = measure("caseload_trend", database, filters)
 by_agency = (
@@ -69,7 +67,7 @@ chart_with_definition(
 st.subheader("Staff on the report date")
 table(
     staff.sort("utilization", descending=True).select(
-        "agency_name", "staff_id", "role", "fte", "caseload", "capacity", "utilization", "band"
+        "agency_name", "staff_id", "role", "fte", "caseload", "capacity", "utilization", "band", "agency_id"
     ),
     "caseload_staff.csv",
     column_config={

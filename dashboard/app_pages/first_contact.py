@@ -54,14 +54,14 @@ curves = measure("first_contact_curve", database, filters).filter(pl.col("emerge
 horizon = standard * 4
 chart_with_definition(
     survival_curves(curves, {"standard": standard}, labels, "Share of referrals not yet reached", horizon),
-    "time-to-first-contact",
+    "share-not-yet-reached",
     curves.pipe(with_agency_names),
     "first_contact_curve.csv",
 )
 
 chart_with_definition(
     hours_histogram(episodes, standard, "How long first contact took (referrals reached)", horizon),
-    "time-to-first-contact",
+    "hours-to-first-contact",
     episodes.select(
         "episode_id",
         "agency_id",
@@ -83,7 +83,7 @@ chart_with_definition(
         "agency_name",
         "pct_met",
         "Share reached within the standard",
-        "reached within the standard (dot) with 95% interval",
+        "share reached, with 95% interval",
     ),
     "time-to-first-contact",
     agency.select(
@@ -114,7 +114,7 @@ trend = measure("first_contact_trend", database, filters).filter(pl.col("emergen
 monthly = trend.group_by("month").agg(pl.col("met").sum(), pl.col("due").sum()).sort("month")
 chart_with_definition(
     p_chart(monthly, "month", "met", "due", "Month by month (p-chart)"),
-    "comparing-agencies-fairly",
+    "month-by-month",
     with_rate(monthly, "met", "due", "pct_met"),
     "first_contact_monthly.csv",
     key="pchart",

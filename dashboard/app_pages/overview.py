@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components import download
 from dashboard.data import database_key, measure
 from dashboard.state import current_filters
-from metrics.headlines import HEADLINES, format_value, previous_quarter
+from metrics.headlines import HEADLINES, change_text, format_value, headline_filters, previous_quarter
 
 PAGE_OF_MEASURE = {
     "caseload_agency": "app_pages/caseload.py",
@@ -24,29 +24,39 @@ database = database_key()
 earlier = replace(filters, as_of=previous_quarter(filters.as_of))
 
 st.title("Recovery Oversight")
-st.caption(f"As of {filters.as_of:%d %B %Y}; changes are against {earlier.as_of:%d %B %Y}, a quarter earlier.")
+st.caption(
+    f"As of {filters.as_of:%d %B %Y}. Counts are on that day and rates over the quarter up to it; "
+    f"each change is against the same figure a quarter earlier ({earlier.as_of:%d %B %Y})."
+)
 
 rows = []
 columns = st.columns(3)
 for index, headline in enumerate(HEADLINES):
-    now = headline.compute(measure(headline.measure, database, filters))
-    before = headline.compute(measure(headline.measure, database, earlier))
-    change = None if now is None or before is None else now - before
+    counted_now, counted_before = headline_filters(filters, headline), headline_filters(earlier, headline)
+    now = headline.compute(measure(headline.measure, database, counted_now))
+    before = headline.compute(measure(headline.measure, database, counted_before))
+    change = change_text(headline, now, before)
     rows.append(
-        {"figure": headline.label, "as_of": filters.as_of, "value": now, "quarter_earlier": before, "change": change}
+        {
+            "figure": headline.label,
+            "as_of": filters.as_of,
+            "counted_from": counted_now.period_start,
+            "value": now,
+            "quarter_earlier": before,
+        }
     )
-    with columns[index % 3]:
-        with st.container(border=True):
-            delta = None
-            if change is not None:
-                delta = f"{change * 100:+.0f} points" if headline.percent else f"{change:+,}"
-            st.metric(
-                headline.label,
-                format_value(headline, now),
-                delta=delta,
-                delta_color="normal" if headline.higher_is_better else "inverse",
-                help=headline.help or None,
-            )
-            st.page_link(PAGE_OF_MEASURE[headline.measure], label="Details", icon=":material/arrow_forward:")
+    with columns[index % 3], st.container(border=True):
+        unchanged = now == before
+        st.metric(
+            headline.label,
+            format_value(headline, now),
+            delta=change,
+            delta_color="off" if unchanged else "normal" if headline.higher_is_better else "inverse",
+            delta_arrow="off" if unchanged else "auto",
+            help=headline.help or None,
+        )
+        if counted_now.period_start is not None and headline.windowed:
+            st.caption(f"Over {counted_now.period_start:%d %b} – {counted_now.period_end:%d %b %Y}")
+        st.page_link(PAGE_OF_MEASURE[headline.measure], label="Details", icon=":material/arrow_forward:")
 
 download(pl.DataFrame(rows), "overview.csv", "Download the headline figures (CSV)")
