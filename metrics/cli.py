@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -115,8 +114,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = {**os.environ, "OVERSIGHT_EXTRACT": str(extract)}
     command = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
                f"--server.port={args.port}", *streamlit_flags()]
-    print(f"serving the dashboard on http://localhost:{args.port} (extract: {extract})")
-    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+    print(f"serving the dashboard on http://localhost:{args.port} (extract: {extract})", flush=True)
+    # Streamlit takes over this process, so that stopping `oversight serve` stops the server.
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, command, env)
 
 
 def build_parser() -> argparse.ArgumentParser:
