@@ -27,6 +27,7 @@ BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE = (
     "#CC79A7",
 )
 SERIES = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
 GREY = "#6E6E6E"
 
 STATUS_STYLE = {
@@ -167,7 +168,6 @@ def trend_lines(
         return empty_figure("Nothing to show for these filters.")
     labels = labels or {}
     fig = go.Figure()
-    symbols = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
     for index, (name,) in enumerate(trend.select(series).unique(maintain_order=True).iter_rows()):
         rows = trend.filter(pl.col(series) == name).sort(x)
         fig.add_scatter(
@@ -176,7 +176,7 @@ def trend_lines(
             mode="lines+markers",
             name=labels.get(name, str(name)),
             line={"color": SERIES[index % len(SERIES)], "width": 2.5},
-            marker={"symbol": symbols[index % len(symbols)], "size": 7},
+            marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 7},
         )
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dash", line_color=BLACK)
@@ -257,24 +257,31 @@ def funnel_plot(
         y=overall, line_color=BLACK, annotation_text=f"overall {overall:.0%}", annotation_position="bottom right"
     )
     rates = (frame[successes] / frame[trials]).to_numpy()
-    lower, upper = funnel_limits(overall, frame[trials].to_numpy(), 0.95)
-    names = [labels.get(c, c) for c in frame["agency_id"]]
-    # Only agencies outside the 95% funnel are named on the chart: they are the ones to discuss,
-    # and naming every dot would pile the labels on one another.
-    outside = (rates < lower) | (rates > upper)
-    fig.add_scatter(
-        x=frame[trials],
-        y=rates,
-        mode="markers+text",
-        name=label,
-        text=[name if out else "" for name, out in zip(names, outside, strict=True)],
-        customdata=names,
-        textposition="middle right",
-        marker={"color": BLUE, "size": 11, "line": {"color": "white", "width": 1}},
-        hovertemplate="%{customdata}<br>%{y:.1%} of %{x}<extra></extra>",
-    )
+    lower, upper = funnel_limits(overall, frame[trials].to_numpy(), 0.998)
+    # Each agency keeps a colour and a symbol, named in the legend: at large volumes the
+    # funnel is narrow and labels on the dots would pile up. Dots outside the 99.8% limits
+    # get a heavy outline: those differences are not chance.
+    for index, (agency, volume, rate, low, high) in enumerate(
+        zip(frame["agency_id"], frame[trials], rates, lower, upper, strict=True)
+    ):
+        outside = rate < low or rate > high
+        fig.add_scatter(
+            x=[volume],
+            y=[rate],
+            mode="markers",
+            name=labels.get(agency, agency),
+            marker={
+                "color": SERIES[index % len(SERIES)],
+                "symbol": SYMBOLS[index % len(SYMBOLS)],
+                "size": 15 if outside else 11,
+                "line": {"color": BLACK, "width": 3} if outside else {"color": "white", "width": 1},
+            },
+            hovertemplate=f"{labels.get(agency, agency)}<br>%{{y:.1%}} of %{{x}}"
+            + (" (outside the 99.8% limits)" if outside else "")
+            + "<extra></extra>",
+        )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460)
+    return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460, legend_beside=True)
 
 
 def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: str) -> go.Figure:

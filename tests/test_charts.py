@@ -48,19 +48,21 @@ def test_funnel_limit_at_small_volume_by_hand():
 def test_funnel_plot_places_each_agency_at_its_volume_and_rate():
     frame = pl.DataFrame({"agency_id": ["A1", "A2"], "met": [9, 30], "due": [10, 60]})
     fig = charts.funnel_plot(frame, "met", "due", "met", "t", LABELS)
-    points = fig.data[-1]
-    assert list(points.x) == [10, 60] and list(points.y) == pytest.approx([0.9, 0.5])
-    assert list(points.customdata) == ["Alpha", "Beta"]
+    agencies = fig.data[-2:]
+    assert [(t.name, t.x[0], t.y[0]) for t in agencies] == [("Alpha", 10, pytest.approx(0.9)),
+                                                             ("Beta", 60, pytest.approx(0.5))]
+    # Two limit pairs (99.8% and 95%), and the overall rate 39/70 as the centre line.
+    assert len(fig.data) == 4 + 2
+    assert fig.layout.shapes[0].y0 == pytest.approx(39 / 70)
 
 
-def test_funnel_plot_names_only_agencies_outside_the_95_percent_limits():
-    # Overall (280 + 90 + 6) / 500 = 0.752. At 400 cases the 95% limits are about
-    # 0.752 ± 1.96 × sqrt(0.752 × 0.248 / 400) = 0.752 ± 0.042, so 0.70 is below them; at 90 cases
-    # the upper limit is about 0.841, so 1.0 is above; at 10 cases they reach down to about 0.45,
-    # so 0.6 is inside.
-    frame = pl.DataFrame({"agency_id": ["A1", "A2", "A3"], "met": [280, 90, 6], "due": [400, 90, 10]})
+def test_funnel_plot_outlines_agencies_outside_the_99_8_percent_limits():
+    # Overall (30 + 180 + 6) / 310 = 0.697. The 99.8% limits are about
+    # 0.697 ± 3.09 × sqrt(0.697 × 0.303 / n): ± 0.142 at 100 cases, so 0.30 is far below;
+    # ± 0.100 at 200, so 0.90 is above; ± 0.45 at 10, so 0.60 is inside.
+    frame = pl.DataFrame({"agency_id": ["A1", "A2", "A3"], "met": [30, 180, 6], "due": [100, 200, 10]})
     fig = charts.funnel_plot(frame, "met", "due", "met", "t", {"A1": "Alpha", "A2": "Beta", "A3": "Gamma"})
-    assert list(fig.data[-1].text) == ["Alpha", "Beta", ""]
+    assert [t.marker.line.width for t in fig.data[-3:]] == [3, 3, 1]
 
 
 def test_p_chart_marks_months_outside_the_limits():

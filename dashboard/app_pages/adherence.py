@@ -51,7 +51,7 @@ chart_with_definition(
         "label",
         "adherence",
         f"{REQUIREMENTS[requirement]}: share of periods met",
-        "share of periods met, with 95% interval",
+        "periods met (95% interval)",
     ),
     "contact-adherence",
     agency.select(

@@ -83,7 +83,7 @@ chart_with_definition(
         "agency_name",
         "pct_met",
         "Share reached within the standard",
-        "share reached, with 95% interval",
+        "reached in time (95% interval)",
     ),
     "time-to-first-contact",
     agency.select(
