@@ -89,6 +89,11 @@ def empty_figure(message: str) -> go.Figure:
     return _layout(fig, "", height=220)
 
 
+def _whole_step(largest: int) -> int:
+    """A tick step of whole numbers for counts (no ticks at 0.5 of a plan)."""
+    return max(1, -(-int(largest) // 8))
+
+
 def percent_axis(fig: go.Figure, axis: str = "x", upper: float = 1.0) -> go.Figure:
     getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, upper])
     return fig
@@ -149,7 +154,8 @@ def band_counts(staff: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Staff by caseload band", "staff", height=max(320, 60 + 36 * len(agencies)))
+    fig.update_xaxes(dtick=_whole_step(counts.group_by("agency_id").agg(pl.col("len").sum())["len"].max()))
+    return _layout(fig, "Staff by caseload band", "staff", height=max(320, 60 + 36 * len(agencies)), legend_beside=True)
 
 
 def trend_lines(
@@ -412,7 +418,7 @@ def due_dates(status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], titl
         x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
         line_color=BLACK,
         annotation_text="report date",
-        annotation_position="top",
+        annotation_position="bottom right",
     )
     fig.update_yaxes(
         autorange="reversed", categoryorder="array", categoryarray=[labels.get(a, a) for a in status["agency_id"]]
@@ -443,4 +449,5 @@ def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.F
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, "plans", height=max(300, 80 + 36 * len(agencies)))
+    fig.update_xaxes(dtick=_whole_step(counts.group_by("agency_id").agg(pl.col("len").sum())["len"].max()))
+    return _layout(fig, title, "plans", height=max(300, 80 + 36 * len(agencies)), legend_beside=True)

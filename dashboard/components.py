@@ -39,7 +39,9 @@ def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None,
     if data.is_empty():
         st.info("Nothing to show for these filters.")
         return
-    st.dataframe(data, hide_index=True, width="stretch", column_config=column_config, height=height)
+    st.dataframe(
+        data, hide_index=True, width="stretch", column_config=_dates_as_dates(data, column_config), height=height
+    )
     download(data, file_name)
 
 
@@ -50,3 +52,13 @@ def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, colu
         st.markdown(measure_text(measure))
     with figures:
         table(data, file_name, column_config)
+
+
+def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:
+    """Show date columns as YYYY-MM-DD (Streamlit would show them as midnight timestamps)."""
+    config = dict(column_config or {})
+    for name, dtype in data.schema.items():
+        label = config.get(name)
+        if dtype == pl.Date and (label is None or isinstance(label, str)):
+            config[name] = st.column_config.DateColumn(label or name, format="YYYY-MM-DD")
+    return config

@@ -30,9 +30,7 @@ columns = st.columns(4)
 columns[0].metric("Overdue", int((plans["status"] == "overdue").sum()), border=True)
 columns[1].metric("Open (not yet due)", int((plans["status"] == "open").sum()), border=True)
 columns[2].metric("Escalated to corrective action", int((plans["status"] == "escalated").sum()), border=True)
-columns[3].metric(
-    "Corrective-action responses missing", int((plans["response_status"] == "missing").sum()), border=True
-)
+columns[3].metric("Responses missing", int((plans["response_status"] == "missing").sum()), border=True)
 
 chart_with_definition(
     status_bars(plans, labels, "Plans by agency and status"),
