@@ -82,8 +82,10 @@ def test_page_renders_its_charts_without_error(server, browser, path, title, cha
     # Wait until Streamlit has finished running the script.
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
     if charts:
+        # A chart has rendered once its plot holds an SVG (each holds two, hence counting plots).
         page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=60_000)
+            "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length"
+            f" >= {charts}", timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     assert page.locator(".js-plotly-plot").count() >= charts
