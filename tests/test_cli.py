@@ -49,3 +49,33 @@ def test_streamlit_config_becomes_command_line_options(tmp_path):
     config = tmp_path / "streamlit_config.toml"
     config.write_text('[server]\nheadless = true\nport = 9000\n[theme]\nbase = "light"\n')
     assert streamlit_flags(config) == ["--server.headless=true", "--server.port=9000", "--theme.base=light"]
+
+
+def test_metrics_writes_every_table_with_the_contract_columns_first(tmp_path, cache, capsys):
+    from metrics.outputs import OUTPUTS
+
+    tables = dict(BASE_TABLES)
+    tables["clients"] += "C9,,1850\n"
+    folder = write_extract(tmp_path / "extract", tables)
+    out = tmp_path / "measures"
+    assert main(["metrics", "--extract", str(folder), "--as-of", "2024-06-30", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "measures as of 2024-06-30" in printed and "1 rejected rows were left out" in printed
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{o.name}.csv" for o in OUTPUTS)
+    for output in OUTPUTS:
+        with (out / f"{output.name}.csv").open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        assert header[: len(output.contract_columns)] == list(output.contract_columns), output.name
+
+
+def test_metrics_defaults_to_the_latest_event_date(tmp_path, cache, capsys):
+    # The base extract's latest event is staff S2's separation on 2025-06-30 (later than E1's
+    # discharge on 2024-06-01 and the last contact on 2024-03-06).
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    assert main(["metrics", "--extract", str(folder), "--out", str(tmp_path / "m")]) == 0
+    assert "measures as of 2025-06-30" in capsys.readouterr().out
+    with (tmp_path / "m" / "first_contact_episodes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    # E1 referred 2024-03-01 10:00 and first reached at 15:00: 5 hours, within 24.
+    e1 = next(r for r in rows if r["episode_id"] == "E1")
+    assert (e1["hours"], e1["due"], e1["met"]) == ("5.0", "true", "true")
