@@ -55,8 +55,10 @@ for index, headline in enumerate(HEADLINES):
             delta_arrow="off" if unchanged else "auto",
             help=headline.help or None,
         )
-        if counted_now.period_start is not None and headline.windowed:
+        if headline.windowed and counted_now.period_start is not None:
             st.caption(f"Over {counted_now.period_start:%d %b} – {counted_now.period_end:%d %b %Y}")
+        else:
+            st.caption(f"On {filters.as_of:%d %b %Y}")
         st.page_link(PAGE_OF_MEASURE[headline.measure], label="Details", icon=":material/arrow_forward:")
 
 download(pl.DataFrame(rows), "overview.csv", "Download the headline figures (CSV)")
