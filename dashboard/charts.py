@@ -139,23 +139,10 @@ def band_counts(staff: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
     """Staff per agency in each utilization band, stacked, each band with its own pattern."""
     if staff.is_empty():
         return empty_figure("No active staff with a caseload standard on this date.")
-    counts = staff.group_by("agency_id", "band").len()
     agencies = staff["agency_id"].unique(maintain_order=True).to_list()
-    fig = go.Figure()
-    for band in ("over", "at", "under"):
-        colour, pattern, _, label = STATUS_STYLE[band]
-        rows = {a: n for a, b, n in counts.iter_rows() if b == band}
-        fig.add_bar(
-            y=[labels.get(a, a) for a in agencies],
-            x=[rows.get(a, 0) for a in agencies],
-            name=label,
-            orientation="h",
-            marker={"color": colour, "pattern": {"shape": pattern}},
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick=_whole_step(counts.group_by("agency_id").agg(pl.col("len").sum())["len"].max()))
-    return _layout(fig, "Staff by caseload band", "staff", height=max(320, 60 + 36 * len(agencies)), legend_beside=True)
+    return _stacked_by_state(
+        staff, "band", ("over", "at", "under"), agencies, labels, "Staff by caseload band", "staff"
+    )
 
 
 def trend_lines(
@@ -427,15 +414,40 @@ def due_dates(status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], titl
 
 
 def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
-    """Plans per agency by status, stacked, overdue first."""
+    """Plans per agency by status, stacked, the agencies with most overdue plans first."""
     if plans.is_empty():
         return empty_figure("No plans issued for these filters.")
-    counts = plans.group_by("agency_id", "status").len()
-    agencies = counts.filter(pl.col("status") == "overdue").sort("len", descending=True)[
-        "agency_id"
-    ].to_list() + sorted(set(counts["agency_id"]) - set(counts.filter(pl.col("status") == "overdue")["agency_id"]))
+    overdue = (
+        plans.filter(pl.col("status") == "overdue")
+        .group_by("agency_id")
+        .len()
+        .sort("len", "agency_id", descending=[True, False])
+    )
+    agencies = overdue["agency_id"].to_list() + sorted(set(plans["agency_id"]) - set(overdue["agency_id"]))
+    return _stacked_by_state(
+        plans,
+        "status",
+        ("overdue", "open", "escalated", "completed_late", "completed_on_time"),
+        agencies,
+        labels,
+        title,
+        "plans",
+    )
+
+
+def _stacked_by_state(
+    frame: pl.DataFrame,
+    state_column: str,
+    states: tuple[str, ...],
+    agencies: list[str],
+    labels: dict[str, str],
+    title: str,
+    x_title: str,
+) -> go.Figure:
+    """Rows counted per agency and state as stacked horizontal bars, one pattern per state."""
+    counts = frame.group_by("agency_id", state_column).len()
     fig = go.Figure()
-    for state in ("overdue", "open", "escalated", "completed_late", "completed_on_time"):
+    for state in states:
         colour, pattern, _, label = STATUS_STYLE[state]
         rows = {a: n for a, s, n in counts.iter_rows() if s == state}
         if not rows:
@@ -449,5 +461,5 @@ def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.F
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick=_whole_step(counts.group_by("agency_id").agg(pl.col("len").sum())["len"].max()))
-    return _layout(fig, title, "plans", height=max(300, 80 + 36 * len(agencies)), legend_beside=True)
+    fig.update_xaxes(dtick=_whole_step(frame.group_by("agency_id").len()["len"].max()))
+    return _layout(fig, title, x_title, height=max(300, 80 + 36 * len(agencies)), legend_beside=True)

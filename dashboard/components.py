@@ -22,6 +22,14 @@ def chart_with_definition(
         st.markdown(measure_text(measure))
 
 
+def percent(label: str) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, format="percent")
+
+
+# The interval columns every rate table carries.
+INTERVAL_COLUMNS = {"ci_low": percent("95% low"), "ci_high": percent("95% high")}
+
+
 def download(data: pl.DataFrame, file_name: str, label: str = "Download these figures (CSV)") -> None:
     st.download_button(
         label,

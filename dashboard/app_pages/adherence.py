@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import funnel_plot, p_chart, rate_with_intervals, trend_lines
-from dashboard.components import chart_with_definition, table, table_with_definition
+from dashboard.components import INTERVAL_COLUMNS, chart_with_definition, percent, table, table_with_definition
 from dashboard.data import database_key, measure
 from dashboard.state import agency_labels, current_filters, with_agency_names
 from metrics.stats import with_rate
@@ -129,9 +129,8 @@ table(
         "service_level": "Level",
         "periods_due": "Periods due",
         "periods_met": "Periods met",
-        "adherence": st.column_config.NumberColumn("Adherence", format="percent"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="percent"),
+        "adherence": percent("Adherence"),
+        **INTERVAL_COLUMNS,
     },
 )
 
@@ -147,8 +146,7 @@ table_with_definition(
         "milestone": "Milestone",
         "due": "Due",
         "met": "Met",
-        "rate": st.column_config.NumberColumn("Rate", format="percent"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="percent"),
+        "rate": percent("Rate"),
+        **INTERVAL_COLUMNS,
     },
 )

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import funnel_plot, hours_histogram, p_chart, rate_with_intervals, survival_curves
-from dashboard.components import chart_with_definition, table, table_with_definition
+from dashboard.components import INTERVAL_COLUMNS, chart_with_definition, percent, table, table_with_definition
 from dashboard.data import database_key, measure
 from dashboard.state import agency_labels, current_filters, with_agency_names
 from metrics.settings import settings
@@ -131,7 +131,7 @@ table(
         "p90_hours": st.column_config.NumberColumn("90th percentile hours", format="%.1f"),
         "due": "Due",
         "met": "Met",
-        "pct_met": st.column_config.NumberColumn("Share met", format="percent"),
+        "pct_met": percent("Share met"),
     },
 )
 
@@ -145,8 +145,7 @@ table_with_definition(
         "agency_name": "Agency",
         "due": "Due",
         "met": "Assigned in time",
-        "pct_met": st.column_config.NumberColumn("Share", format="percent"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="percent"),
+        "pct_met": percent("Share"),
+        **INTERVAL_COLUMNS,
     },
 )
