@@ -7,7 +7,9 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from dashboard.auth import current_access, session_access, who_is_looking
 from dashboard.data import agencies, database_key, date_range
+from metrics.access import Access, restrict
 from metrics.filters import Filters
 from metrics.schema import SERVICE_LEVELS
 
@@ -16,13 +18,18 @@ OVERSIGHTS = ("BHD", "DCTS")
 
 
 def sidebar_filters() -> Filters:
-    """Draw the filters and return what they select; pages read it with `current_filters()`."""
+    """Draw the filters and return what they select; pages read it with `current_filters()`.
+
+    The agencies offered and the filters returned never reach beyond what the visitor may see.
+    """
+    access = current_access()
     database = database_key()
-    listed = agencies(database)
+    listed = visible_agencies(access)
     first, last = date_range(database)
     today = dt.date.today()
     first, last = first or today, last or today
     sidebar = st.sidebar
+    who_is_looking(sidebar)
     sidebar.header("Filters")
     oversight = sidebar.segmented_control(
         "Oversight",
@@ -75,12 +82,15 @@ def sidebar_filters() -> Filters:
         selected = tuple(names)
     else:
         selected = None
-    filters = Filters(
-        as_of=as_of,
-        agencies=selected,
-        service_levels=tuple(levels) or None,
-        period_start=start if start and start > first else None,
-        period_end=end if end and end < last else None,
+    filters = restrict(
+        Filters(
+            as_of=as_of,
+            agencies=selected,
+            service_levels=tuple(levels) or None,
+            period_start=start if start and start > first else None,
+            period_end=end if end and end < last else None,
+        ),
+        access,
     )
     st.session_state[FILTERS_KEY] = filters
     return filters
@@ -90,8 +100,13 @@ def current_filters() -> Filters:
     return st.session_state[FILTERS_KEY]
 
 
-def agency_labels() -> dict[str, str]:
+def visible_agencies(access: Access) -> pl.DataFrame:
     listed = agencies(database_key())
+    return listed if access.sees_everything else listed.filter(pl.col("agency_id").is_in(list(access.agencies)))
+
+
+def agency_labels() -> dict[str, str]:
+    listed = visible_agencies(session_access())
     return dict(zip(listed["agency_id"], listed["agency_name"], strict=True))
 
 
