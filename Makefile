@@ -25,12 +25,16 @@ $(DEMO)/agencies.csv: | $(BIN)/oversight
 run: $(BIN)/oversight $(DEMO)/agencies.csv
 	$(BIN)/oversight serve --extract $(DEMO) --port $(PORT)
 
-# The end-to-end test drives Debian's Chromium (Playwright's own browser download is not used).
-$(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+# System tools from Debian's packages: Chromium for the end-to-end test and the deck's charts
+# (Playwright's and Kaleido's own browser downloads are not used), poppler to check the deck.
+SYSTEM_FILES := $(CHROMIUM) /usr/bin/pdftoppm /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+package_of = $(if $(findstring chromium,$1),chromium,$(if $(findstring pdftoppm,$1),poppler-utils,fonts-dejavu-core))
 
-test: $(BIN)/oversight $(DEMO)/agencies.csv $(CHROMIUM)
+$(SYSTEM_FILES):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq --no-install-recommends $(call package_of,$@)
+
+test: $(BIN)/oversight $(DEMO)/agencies.csv $(SYSTEM_FILES)
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/oversight

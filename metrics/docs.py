@@ -29,3 +29,11 @@ def sections() -> dict[str, str]:
 
 def measure_text(key: str) -> str:
     return sections()[key]
+
+
+def first_sentence(key: str) -> str:
+    """The section's opening sentence without its markup: the definition in one sentence."""
+    text = re.sub(r"\*\*[^*]+\.\*\*\s*", "", measure_text(key))  # a lead-in such as **What it counts.**
+    text = re.sub(r"[*_`]", "", text).replace("\n", " ")
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text

@@ -107,10 +107,14 @@ HEADLINES: tuple[Headline, ...] = (
 
 
 def previous_quarter(as_of: dt.date) -> dt.date:
-    """The same day three months earlier (the month's last day where that month is shorter)."""
+    """The same day three months earlier; a month's last day maps to the last day of that
+    month (30 June to 31 March), and a day the shorter month lacks to its last day."""
     year, month_index = divmod(as_of.year * 12 + as_of.month - 1 - 3, 12)
     month = month_index + 1
-    return dt.date(year, month, min(as_of.day, monthrange(year, month)[1]))
+    last_day = monthrange(year, month)[1]
+    if as_of.day == monthrange(as_of.year, as_of.month)[1]:
+        return dt.date(year, month, last_day)
+    return dt.date(year, month, min(as_of.day, last_day))
 
 
 def headline_filters(filters: Filters, headline: Headline) -> Filters:

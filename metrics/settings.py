@@ -81,10 +81,17 @@ class Settings:
     review_complete_days: int = 90
     corrective_action_response_days: int = 10
     documentation_sample_fraction: float = 0.20
+    # The deadlines page lists what falls due within this many days of D.
+    deadlines_horizon_days: int = 30
 
     # CRS orientation training.
     orientation_hours: float = 10.0
     orientation_months: int = 3
+
+    # Quarterly CRS meetings: the third Wednesday of January, April, July and October.
+    crs_meeting_week: int = 3
+    crs_meeting_weekday: int = 2  # Monday is 0
+    crs_meeting_hours: str = "10:00 a.m. to 12:00 p.m."
 
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10

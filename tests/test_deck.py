@@ -1,0 +1,84 @@
+"""The quarterly meeting deck: its meeting date, its pages, and the pages as images."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dashboard.deck import SLIDES, build_deck
+from metrics.db import connect
+from metrics.headlines import previous_quarter
+from metrics.quarters import Quarter
+
+
+@pytest.mark.parametrize("text,meeting,as_of", [
+    # 1 January 2026 is a Thursday: Wednesdays 7, 14, 21.
+    ("2026Q1", dt.date(2026, 1, 21), dt.date(2025, 12, 31)),
+    # 1 April 2026 is a Wednesday: 1, 8, 15.
+    ("2026Q2", dt.date(2026, 4, 15), dt.date(2026, 3, 31)),
+    ("2026q3", dt.date(2026, 7, 15), dt.date(2026, 6, 30)),
+    # 1 October 2026 is a Thursday: 7, 14, 21.
+    ("2026Q4", dt.date(2026, 10, 21), dt.date(2026, 9, 30)),
+])
+def test_a_quarters_meeting_is_the_third_wednesday_of_its_first_month(text, meeting, as_of):
+    quarter = Quarter.parse(text)
+    assert (quarter.meeting_date, quarter.as_of) == (meeting, as_of)
+
+
+@pytest.mark.parametrize("text", ["2026Q5", "Q3 2026", "2026-07"])
+def test_a_malformed_quarter_is_refused(text):
+    with pytest.raises(ValueError, match="not a quarter"):
+        Quarter.parse(text)
+
+
+@pytest.mark.parametrize("day,earlier", [
+    (dt.date(2026, 6, 30), dt.date(2026, 3, 31)),   # month end to month end
+    (dt.date(2026, 5, 31), dt.date(2026, 2, 28)),
+    (dt.date(2024, 5, 30), dt.date(2024, 2, 29)),   # a day February lacks: its last day
+    (dt.date(2026, 1, 15), dt.date(2025, 10, 15)),
+])
+def test_a_quarter_earlier(day, earlier):
+    assert previous_quarter(day) == earlier
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory):
+    from metrics.demo import write_demo
+
+    folder = tmp_path_factory.mktemp("extract")
+    write_demo(folder, seed=3, scale=0.3)
+    con = connect(folder)
+    labels = dict(con.sql("SELECT agency_id, agency_name FROM agencies").fetchall())
+    out = tmp_path_factory.mktemp("deck") / "deck.pdf"
+    return build_deck(con, Quarter.parse("2026Q3"), out, "demo", labels)
+
+
+def test_the_deck_names_the_meeting_and_has_a_page_per_measure(deck):
+    assert deck.pages == 1 + len(SLIDES) + 1
+    text = subprocess.run(["pdftotext", "-layout", str(deck.path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Wednesday 15 July 2026" in text
+    assert "Figures as of 30 June 2026" in text and "against 31 March 2026" in text
+    for slide in SLIDES:
+        assert slide.title in text
+    assert "About these figures" in text
+
+
+def test_the_pages_render_as_slide_shaped_images(deck, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(deck.path), str(tmp_path / "page")], check=True)
+    from PIL import Image
+
+    pages = sorted(Path(tmp_path).glob("page-*.png"))
+    assert len(pages) == deck.pages
+    for page in pages:
+        width, height = Image.open(page).size
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
+    # Text is black and grey; the charts are drawn in colour. So every measure page shows
+    # coloured pixels, and the title and notes pages none.
+    coloured = [sum(1 for r, g, b in Image.open(page).convert("RGB").get_flattened_data() if max(r, g, b) - min(r, g, b) > 60)
+                for page in pages]
+    assert coloured[0] == coloured[-1] == 0
+    assert all(count > 50 for count in coloured[1:-1]), coloured
