@@ -19,7 +19,8 @@ from metrics.outputs import OUTPUTS, contract_first
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ["app_pages/overview.py", "app_pages/caseload.py", "app_pages/adherence.py", "app_pages/first_contact.py",
-         "app_pages/monitoring.py", "app_pages/action_plans.py", "app_pages/data_quality.py"]
+         "app_pages/monitoring.py", "app_pages/action_plans.py", "app_pages/deadlines.py", "app_pages/sample.py",
+         "app_pages/training.py", "app_pages/data_quality.py"]
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,9 @@ PAGES = [
     ("first-contact", "Time to first contact", 5),
     ("monitoring", "Monitoring of CRS programs", 1),
     ("plans", "Plans of action and corrective actions", 1),
+    ("deadlines", "Deadlines", 0),
+    ("sample", "Documentation sample", 0),
+    ("training", "Training and incidents", 0),
     ("data-quality", "Data quality", 0),
 ]
 
