@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export OVERSIGHT_CACHE_DIR ?= $(CURDIR)/data/cache
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(BIN)/oversight: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: $(BIN)/oversight $(DEMO)/agencies.csv $(SYSTEM_FILES)
 
 lint: $(BIN)/oversight
 	$(BIN)/ruff check metrics dashboard tests
+
+# Issue 6's benchmark: demo extracts at scales 1, 10 and 100 (minutes; ~1 GB in a temporary
+# folder, removed afterwards); writes bench/results.md. BENCH_FLAGS=--quick for scales 1 and 10.
+bench: $(BIN)/oversight
+	$(BIN)/python bench/run.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) data/cache

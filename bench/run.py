@@ -1,0 +1,544 @@
+"""The benchmark of issue 6: load, `oversight metrics`, each page's data and weekly contact
+adherence, at demo scales 1, 10 and 100, against DuckDB's bare read and a plain pandas version.
+
+    .venv/bin/python bench/run.py [--scales 1 10 100] [--quick] [--workdir DIR] [--keep] [--report]
+
+(`make bench` runs it with the defaults.) For each scale it writes the demo extract (seed 2026)
+into the work folder, then times each step in a fresh process of its own, so that the peak
+memory reported (the child's maximum resident set, from ``os.wait4``) belongs to that step:
+
+- ``bare_contacts`` / ``bare_all``: DuckDB alone counting the rows of contacts.csv, and of every
+  table file, read as text (``read_csv(..., all_varchar = true, header = true)``): the floor for
+  loading.
+- ``load``: ``oversight validate`` with an empty cache folder: reads, checks and builds the
+  database.
+- ``metrics``: ``oversight metrics`` on the database just built (cold process, built database).
+- ``page:<name>``: the data of one dashboard page, computed through ``dashboard.data`` (the
+  ``st.cache_data`` functions the pages call, run outside Streamlit) with the sidebar's default
+  filters: *cold* is the first computation in a fresh process, *warm* the median of three
+  repeats of the same calls, which the dashboard's cache answers. Drawing (Plotly, Streamlit
+  elements) is not included; ``bench/pages.py`` times whole AppTest page runs.
+- ``adherence``: ``metrics.adherence.adherence_agency`` on the built database, in a fresh process
+  (the first call; connecting and the build are not counted).
+- ``pandas``: weekly client-contact adherence of RSC episodes per agency written plainly in
+  pandas from episodes.csv and contacts.csv (rows the loader rejected are dropped first, so that
+  both count the same rows; that look-up is not timed). ``read`` is reading and typing the two
+  files, ``compute`` the adherence itself. Its figures are checked against ``adherence_agency``.
+
+Results accumulate in ``bench/results.json`` (one entry per scale, replaced when that scale is
+run again) and are written as markdown to ``bench/results.md`` and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource  # noqa: F401  (documents where ru_maxrss comes from: kB on Linux)
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS_JSON = ROOT / "bench" / "results.json"
+RESULTS_MD = ROOT / "bench" / "results.md"
+SEED = 2026
+PAGES = ["overview", "caseload", "adherence", "first_contact", "monitoring", "action_plans", "data_quality"]
+RSC_LEVELS = ("RSC-I", "RSC-F")
+
+# The issue's targets, judged at scale 100.
+TARGET_LOAD_RATIO = 3.0
+TARGET_PAGE_COLD = 2.0
+TARGET_PAGE_WARM = 0.2
+TARGET_METRICS = 30.0
+TARGET_ADHERENCE_SPEEDUP = 10.0
+TARGET_MEMORY_GB = 4.0
+
+
+# ---------------------------------------------------------------------------
+# Running one step in a child process
+
+
+def run_step(command: list[str], env: dict[str, str] | None = None, ok=(0,)) -> dict:
+    """Run a command to its end: wall time, the child's peak memory, and its last stdout line."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if process.returncode not in ok:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{stderr[-3000:]}")
+    lines = stdout.strip().splitlines()
+    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "last_line": lines[-1] if lines else ""}
+
+
+def child(kind: str, *args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "_child", kind, *args]
+
+
+# ---------------------------------------------------------------------------
+# What the child processes do (``run.py _child KIND ...``): print one JSON line
+
+
+def child_bare(files: list[str]) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    start = time.perf_counter()
+    # ignore_errors: the demo plants malformed lines, which the loader rejects rather than fails on.
+    sql = "SELECT count(*) FROM read_csv(?, all_varchar = true, header = true, ignore_errors = true)"
+    rows = sum(con.execute(sql, [f]).fetchone()[0] for f in files)
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def _page_calls(page: str):
+    """The data calls a page makes with the sidebar's default filters (as the router draws them)."""
+    from dataclasses import replace
+
+    from dashboard import data
+    from metrics.filters import Filters
+    from metrics.headlines import HEADLINES, headline_filters, previous_quarter
+
+    page_measures = {
+        "caseload": ["caseload_agency", "caseload_staff", "caseload_trend"],
+        "adherence": ["adherence_agency", "adherence_trend", "adherence_staff", "milestones"],
+        "first_contact": ["first_contact_agency", "first_contact_episodes", "first_contact_curve",
+                          "first_contact_trend", "assignment_timeliness"],
+        "monitoring": ["monitoring_status", "documentation_status"],
+        "action_plans": ["action_plans", "action_plans_agency"],
+    }
+
+    def calls():
+        database = data.database_key()
+        data.agencies(database)  # the sidebar, on every page
+        first, last = data.date_range(database)
+        data.load_summary(database)
+        filters = Filters(as_of=last)  # the sidebar's defaults: the latest date, the whole period
+        if page == "overview":
+            earlier = replace(filters, as_of=previous_quarter(filters.as_of))
+            for headline in HEADLINES:
+                data.measure(headline.measure, database, headline_filters(filters, headline))
+                data.measure(headline.measure, database, headline_filters(earlier, headline))
+        elif page == "data_quality":
+            data.rejects(database)
+        else:
+            for name in page_measures[page]:
+                data.measure(name, database, filters)
+
+    return calls
+
+
+def child_page(extract: str, page: str) -> dict:
+    import logging
+    import warnings
+
+    os.environ["OVERSIGHT_EXTRACT"] = extract
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)  # st.cache_data warns that it runs without a Streamlit runtime
+    calls = _page_calls(page)
+    start = time.perf_counter()
+    calls()
+    cold = time.perf_counter() - start
+    warm = []
+    for _ in range(3):
+        start = time.perf_counter()
+        calls()
+        warm.append(time.perf_counter() - start)
+    return {"cold": cold, "warm": statistics.median(warm)}
+
+
+def _as_of(con):
+    from metrics.quality import event_date_range
+
+    return event_date_range(con)[1]
+
+
+def child_adherence(extract: str) -> dict:
+    import duckdb
+    import polars as pl
+
+    from metrics.adherence import adherence_agency
+    from metrics.filters import Filters
+    from metrics.loader import database_path
+
+    con = duckdb.connect(str(database_path(Path(extract))), read_only=True)
+    filters = Filters(as_of=_as_of(con))
+    start = time.perf_counter()
+    frame = adherence_agency(con, filters)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    adherence_agency(con, filters)
+    second = time.perf_counter() - start
+    rows = (
+        frame.filter((pl.col("requirement") == "client_contact") & pl.col("service_level").is_in(RSC_LEVELS))
+        .select("agency_id", "service_level", "periods_due", "periods_met")
+        .sort("agency_id", "service_level")
+        .rows()
+    )
+    return {"seconds": seconds, "second_call": second, "as_of": filters.as_of.isoformat(), "rows": rows}
+
+
+def pandas_adherence(episodes, contacts, as_of):
+    """Weekly client contact of RSC episodes per agency, as an analyst would write it in pandas:
+    expand each episode into its complete weeks, mark the weeks holding a client contact, count."""
+    import pandas as pd
+
+    as_of = pd.Timestamp(as_of)
+    ep = episodes[episodes["service_level"].isin(RSC_LEVELS) & (episodes["enrolled_on"] <= as_of)].copy()
+    ep["observed_to"] = ep["discharged_on"].fillna(as_of).clip(upper=as_of)
+    ep["weeks"] = ((ep["observed_to"] - ep["enrolled_on"]).dt.days + 1) // 7
+    ep = ep[ep["weeks"] > 0]
+
+    weeks = ep.loc[ep.index.repeat(ep["weeks"]), ["episode_id", "agency_id", "service_level"]]
+    weeks["week"] = weeks.groupby(level=0).cumcount()
+
+    visits = contacts[contacts["kind"] == "client"].merge(
+        ep[["episode_id", "enrolled_on", "observed_to"]], on="episode_id"
+    )
+    visits["day"] = visits["contact_at"].dt.normalize()
+    visits = visits[(visits["day"] >= visits["enrolled_on"]) & (visits["day"] <= visits["observed_to"])]
+    visits["week"] = (visits["day"] - visits["enrolled_on"]).dt.days // 7
+    met = visits[["episode_id", "week"]].drop_duplicates().assign(met=True)
+
+    weeks = weeks.merge(met, on=["episode_id", "week"], how="left")
+    return (
+        weeks.groupby(["agency_id", "service_level"])
+        .agg(periods_due=("week", "size"), periods_met=("met", "count"))
+        .reset_index()
+    )
+
+
+def _too_many_fields(reason: str) -> bool:
+    import re
+
+    match = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", reason)
+    return bool(match) and int(match.group(2)) > int(match.group(1))
+
+
+def child_pandas(extract: str, as_of: str) -> dict:
+    import duckdb
+    import pandas as pd
+
+    from metrics.loader import database_path
+
+    # The rows the loader rejected, looked up before the clock starts, so that pandas counts
+    # exactly the rows the measures count. Line 1 is the header; pandas skips a line with too
+    # many fields (on_bad_lines="skip") and pads one with too few, so a rejected line L is row
+    # L - 2 - (lines skipped before it).
+    con = duckdb.connect(str(database_path(Path(extract))), read_only=True)
+    rejected = {}
+    for table in ("episodes", "contacts"):
+        found = con.execute('SELECT DISTINCT line, reason FROM rejects WHERE "table" = ? AND line IS NOT NULL',
+                            [table]).fetchall()
+        skipped = sorted(line for line, reason in found if _too_many_fields(reason))
+        rejected[table] = {line - 2 - sum(s < line for s in skipped) for line, _ in found if line not in skipped}
+    con.close()
+    folder = Path(extract)
+
+    start = time.perf_counter()
+    # Whole rows: with usecols pandas would not notice a line with too many fields.
+    episodes = pd.read_csv(folder / "episodes.csv", dtype=str, keep_default_na=False, on_bad_lines="skip")
+    contacts = pd.read_csv(folder / "contacts.csv", dtype=str, keep_default_na=False, on_bad_lines="skip")
+    episodes = episodes.drop(index=list(rejected["episodes"]))
+    contacts = contacts.drop(index=list(rejected["contacts"]))
+    for frame in (episodes, contacts):
+        frame["episode_id"] = frame["episode_id"].str.strip(" \t")
+    episodes["agency_id"] = episodes["agency_id"].str.strip(" \t")
+    episodes["enrolled_on"] = pd.to_datetime(episodes["enrolled_on"], format="%Y-%m-%d")
+    episodes["discharged_on"] = pd.to_datetime(episodes["discharged_on"].replace("", None), format="%Y-%m-%d")
+    contacts["contact_at"] = pd.to_datetime(contacts["contact_at"], format="ISO8601")
+    read = time.perf_counter() - start
+
+    start = time.perf_counter()
+    result = pandas_adherence(episodes, contacts, as_of)
+    compute = time.perf_counter() - start
+    rows = [
+        [r.agency_id, r.service_level, int(r.periods_due), int(r.periods_met)]
+        for r in result.sort_values(["agency_id", "service_level"]).itertuples()
+    ]
+    return {"read": read, "compute": compute, "seconds": read + compute, "rows": rows}
+
+
+def child_main(kind: str, args: list[str]) -> None:
+    handlers = {
+        "bare": lambda: child_bare(args),
+        "page": lambda: child_page(*args),
+        "adherence": lambda: child_adherence(*args),
+        "pandas": lambda: child_pandas(*args),
+    }
+    print(json.dumps(handlers[kind](), default=str))
+
+
+# ---------------------------------------------------------------------------
+# One scale
+
+
+def scale_label(scale: float) -> str:
+    return f"{scale:g}"
+
+
+def extract_for(workdir: Path, scale: float) -> tuple[Path, float | None]:
+    """The demo extract of this scale, written unless a complete one is there already."""
+    folder = workdir / f"scale-{scale_label(scale)}"
+    marker = folder / f".bench-seed-{SEED}"
+    if marker.exists():
+        return folder, None
+    shutil.rmtree(folder, ignore_errors=True)
+    step = run_step([str(BIN / "oversight"), "demo", "--out", str(folder), "--seed", str(SEED),
+                     "--scale", scale_label(scale)])
+    marker.touch()
+    return folder, step["wall"]
+
+
+def bench_scale(workdir: Path, scale: float) -> dict:
+    say = lambda text: print(f"[scale {scale_label(scale)}] {text}", flush=True)  # noqa: E731
+    extract, generated = extract_for(workdir, scale)
+    say(f"extract {extract}" + (f" written in {generated:.1f} s" if generated is not None else " (reused)"))
+    files = sorted(str(p) for p in extract.glob("*.csv"))
+    result: dict = {
+        "scale": scale,
+        "generated_seconds": generated,
+        "extract_mb": sum(Path(f).stat().st_size for f in files) / 1e6,
+        "steps": {},
+    }
+    steps = result["steps"]
+
+    def record(name: str, step: dict, seconds: float | None = None, **extra) -> dict:
+        steps[name] = {"seconds": step["wall"] if seconds is None else seconds, "wall": step["wall"],
+                       "peak_mb": step["peak_mb"], **extra}
+        say(f"{name}: {steps[name]['seconds']:.3f} s, peak {step['peak_mb']:.0f} MB")
+        return steps[name]
+
+    contacts = str(extract / "contacts.csv")
+    step = run_step(child("bare", contacts))
+    bare = json.loads(step["last_line"])
+    record("bare_contacts", step, bare["seconds"], rows=bare["rows"])
+    result["contacts"] = bare["rows"]
+    step = run_step(child("bare", *files))
+    bare = json.loads(step["last_line"])
+    record("bare_all", step, bare["seconds"], rows=bare["rows"])
+
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=workdir))
+    env = {"OVERSIGHT_CACHE_DIR": str(cache)}
+    try:
+        # Exit status 1 means rows were rejected: the demo plants some on purpose.
+        record("load", run_step([str(BIN / "oversight"), "validate", "--extract", str(extract)], env, ok=(0, 1)))
+        out = Path(tempfile.mkdtemp(prefix="metrics-", dir=workdir))
+        record("metrics", run_step([str(BIN / "oversight"), "metrics", "--extract", str(extract), "--out", str(out)],
+                                   env))
+        shutil.rmtree(out, ignore_errors=True)
+        for page in PAGES:
+            step = run_step(child("page", str(extract), page), env)
+            timing = json.loads(step["last_line"])
+            record(f"page:{page}", step, timing["cold"], warm=timing["warm"])
+            say(f"page:{page}: warm {timing['warm'] * 1000:.1f} ms")
+        step = run_step(child("adherence", str(extract)), env)
+        ours = json.loads(step["last_line"])
+        record("adherence", step, ours["seconds"], second_call=ours["second_call"])
+        step = run_step(child("pandas", str(extract), ours["as_of"]), env)
+        theirs = json.loads(step["last_line"])
+        record("pandas", step, theirs["seconds"], read=theirs["read"], compute=theirs["compute"])
+        result["as_of"] = ours["as_of"]
+        result["adherence_equal"] = [list(r) for r in ours["rows"]] == theirs["rows"]
+        if not result["adherence_equal"]:
+            say(f"MISMATCH: ours {ours['rows'][:5]} … pandas {theirs['rows'][:5]} …")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    say(f"adherence equal to pandas: {result['adherence_equal']}")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                     if line.startswith("MemTotal"))
+    import duckdb
+    import pandas
+    import polars
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": f"duckdb {duckdb.__version__}, polars {polars.__version__}, pandas {pandas.__version__}",
+    }
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def peak_gb(result: dict) -> float:
+    """The largest peak of the product's own steps (not the reference points)."""
+    ours = [s["peak_mb"] for name, s in result["steps"].items() if name not in ("bare_contacts", "bare_all", "pandas")]
+    return max(ours) / 1024
+
+
+def render(results: dict[str, dict], info: dict) -> str:
+    scales = sorted(results.values(), key=lambda r: r["scale"])
+    header = "| measurement | " + " | ".join(f"scale {scale_label(r['scale'])}" for r in scales) + " |"
+    rule = "|---|" + "---:|" * len(scales)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB memory; {info['system']}, "
+        f"Python {info['python']}, {info['versions']}.",
+        "Run: " + "; ".join(f"scale {scale_label(r['scale'])} on {r['date']}" for r in scales)
+        + ". Demo extracts with seed 2026; each step in a fresh process.",
+        "",
+        "## Times (seconds) and peak memory (MB, of each step's process)",
+        "",
+        header,
+        rule,
+    ]
+
+    def row(label: str, cell) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in scales) + " |")
+
+    row("extract size (MB)", lambda r: f"{r['extract_mb']:,.0f}")
+    row("contacts (rows)", lambda r: f"{r['contacts']:,}")
+    row("DuckDB bare read, contacts.csv", lambda r: fmt(r["steps"]["bare_contacts"]["seconds"]))
+    row("DuckDB bare read, all files", lambda r: fmt(r["steps"]["bare_all"]["seconds"]))
+    row("load + validate (`oversight validate`, empty cache)", lambda r: fmt(r["steps"]["load"]["seconds"]))
+    row("ratio load / bare read (all files)",
+        lambda r: fmt(ratio(r["steps"]["load"]["seconds"], r["steps"]["bare_all"]["seconds"]), 1) + "×")
+    row("ratio load / bare read (contacts.csv)",
+        lambda r: fmt(ratio(r["steps"]["load"]["seconds"], r["steps"]["bare_contacts"]["seconds"]), 1) + "×")
+    row("`oversight metrics` (database built)", lambda r: fmt(r["steps"]["metrics"]["seconds"]))
+    for page in PAGES:
+        row(f"page {page}: data cold", lambda r, p=page: fmt(r["steps"][f"page:{p}"]["seconds"]))
+        row(f"page {page}: data warm (ms)", lambda r, p=page: fmt(r["steps"][f"page:{p}"]["warm"] * 1000, 1))
+    row("adherence_agency (ours, first call)", lambda r: fmt(r["steps"]["adherence"]["seconds"], 3))
+    row("pandas adherence: read + type the CSVs", lambda r: fmt(r["steps"]["pandas"]["read"]))
+    row("pandas adherence: compute", lambda r: fmt(r["steps"]["pandas"]["compute"]))
+    row("speed-up vs pandas compute",
+        lambda r: fmt(ratio(r["steps"]["pandas"]["compute"], r["steps"]["adherence"]["seconds"]), 1) + "×")
+    row("speed-up vs pandas read + compute",
+        lambda r: fmt(ratio(r["steps"]["pandas"]["seconds"], r["steps"]["adherence"]["seconds"]), 1) + "×")
+    row("pandas figures equal adherence_agency", lambda r: "yes" if r.get("adherence_equal") else "**no**")
+    for name, label in (("load", "load"), ("metrics", "metrics"), ("adherence", "adherence (ours)"),
+                        ("pandas", "pandas adherence"), ("bare_all", "bare read, all files")):
+        row(f"peak memory, {label} (MB)", lambda r, n=name: f"{r['steps'][n]['peak_mb']:,.0f}")
+    row("peak memory, pages (largest, MB)",
+        lambda r: f"{max(r['steps'][f'page:{p}']['peak_mb'] for p in PAGES):,.0f}")
+    row("demo extract written in (s, not a target; – when reused)", lambda r: fmt(r.get("generated_seconds")))
+
+    big = results.get("100")
+    lines += ["", "## Targets at scale 100", ""]
+    if big is None:
+        lines.append("Scale 100 has not been run yet (`bench/run.py --scales 100`).")
+    else:
+        s = big["steps"]
+        checks = [
+            ("load within 3× DuckDB's bare read of all files",
+             f"{ratio(s['load']['seconds'], s['bare_all']['seconds']):.1f}×",
+             s["load"]["seconds"] <= TARGET_LOAD_RATIO * s["bare_all"]["seconds"]),
+            ("`oversight metrics` under 30 s", f"{s['metrics']['seconds']:.1f} s",
+             s["metrics"]["seconds"] < TARGET_METRICS),
+        ]
+        for page in PAGES:
+            step = s[f"page:{page}"]
+            checks.append((f"page {page}: data cold under 2 s", f"{step['seconds']:.2f} s",
+                           step["seconds"] < TARGET_PAGE_COLD))
+            checks.append((f"page {page}: data warm under 200 ms", f"{step['warm'] * 1000:.1f} ms",
+                           step["warm"] < TARGET_PAGE_WARM))
+        speedup = ratio(s["pandas"]["compute"], s["adherence"]["seconds"])
+        checks.append(("adherence ≥ 10× faster than pandas (its compute alone)", f"{speedup:.1f}×",
+                       speedup >= TARGET_ADHERENCE_SPEEDUP))
+        speedup_all = ratio(s["pandas"]["seconds"], s["adherence"]["seconds"])
+        checks.append(("adherence ≥ 10× faster than pandas (read + compute)", f"{speedup_all:.1f}×",
+                       speedup_all >= TARGET_ADHERENCE_SPEEDUP))
+        checks.append(("peak memory of every step under 4 GB", f"{peak_gb(big):.2f} GB",
+                       peak_gb(big) < TARGET_MEMORY_GB))
+        lines += ["| target | measured | result |", "|---|---:|---|"]
+        lines += [f"| {label} | {value} | {'pass' if ok else '**FAIL**'} |" for label, value, ok in checks]
+
+    small = results.get("10")
+    lines += ["", "## Growth from scale 10 to scale 100", ""]
+    if big is None or small is None:
+        lines.append("Needs both scales 10 and 100.")
+    else:
+        lines += [
+            "Time at scale 100 ÷ time at scale 10 (contacts grew "
+            f"{big['contacts'] / small['contacts']:.1f}×); linear or better is at most that.",
+            "",
+            "| step | growth | linear or better |",
+            "|---|---:|---|",
+        ]
+        limit = big["contacts"] / small["contacts"]
+        for name in ["load", "metrics", *[f"page:{p}" for p in PAGES], "adherence"]:
+            growth = ratio(big["steps"][name]["seconds"], small["steps"][name]["seconds"])
+            lines.append(f"| {name} (cold) | {growth:.1f}× | {'yes' if growth <= limit else '**no**'} |")
+        for page in PAGES:
+            growth = ratio(big["steps"][f"page:{page}"]["warm"], small["steps"][f"page:{page}"]["warm"])
+            lines.append(f"| page:{page} (warm) | {growth:.1f}× | {'yes' if growth <= limit else '**no**'} |")
+        mem = ratio(peak_gb(big), peak_gb(small))
+        lines.append(f"| peak memory | {mem:.1f}× | {'yes' if mem <= limit else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--quick", action="store_true", help="scales 1 and 10 only")
+    parser.add_argument("--workdir", help="folder for the extracts and caches (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the extracts for another run")
+    parser.add_argument("--report", action="store_true", help="only rewrite results.md from results.json")
+    args = parser.parse_args()
+    if args.report:
+        RESULTS_MD.write_text(render(json.loads(RESULTS_JSON.read_text()), machine()))
+        print(RESULTS_MD.read_text())
+        return
+    scales = [1.0, 10.0] if args.quick else args.scales
+
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="oversight-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    info = machine()
+    try:
+        for scale in scales:
+            result = bench_scale(workdir, scale)
+            result["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            results[scale_label(scale)] = result
+            RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
+            RESULTS_MD.write_text(render(results, info))
+            if not args.keep:
+                shutil.rmtree(workdir / f"scale-{scale_label(scale)}", ignore_errors=True)
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(RESULTS_MD.read_text())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "_child":
+        sys.path.insert(0, str(ROOT))
+        child_main(sys.argv[2], sys.argv[3:])
+    else:
+        main()
