@@ -95,6 +95,52 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sample(args: argparse.Namespace) -> int:
+    from metrics.sample import documentation_sample, materials
+
+    con = duckdb.connect(str(_load(Path(args.extract))), read_only=True)
+    try:
+        sample = documentation_sample(con, args.agency, args.year, args.seed)
+    finally:
+        con.close()
+    # The CSV stays a plain table; how it was drawn is printed so that it can be filed with it.
+    write_csv(materials(sample.drawn), Path(args.out))
+    print(sample.describe())
+    if not sample.population_size:
+        print("the population is empty: nothing to sample")
+    print(f"materials to request written to {args.out}")
+    return EXIT_OK
+
+
+def cmd_anonymize(args: argparse.Namespace) -> int:
+    from metrics.anonymize import AnonymizeError, anonymize
+
+    try:
+        report = anonymize(Path(args.in_dir), Path(args.out), Path(args.key_file))
+    except AnonymizeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNLOADABLE
+    print(report.text())
+    print(f"report written to {report.report_path}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dashboard.deck import build_deck
+    from metrics.quarters import Quarter
+
+    quarter = Quarter.parse(args.quarter)
+    extract = Path(args.extract)
+    con = duckdb.connect(str(_load(extract)), read_only=True)
+    try:
+        labels = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
+        deck = build_deck(con, quarter, Path(args.out), extract.name, labels)
+    finally:
+        con.close()
+    print(f"deck for the CRS meeting of {quarter.meeting_date:%A %d %B %Y} ({deck.pages} pages) written to {args.out}")
+    return EXIT_OK
+
+
 def streamlit_flags(config_path: Path = STREAMLIT_CONFIG) -> list[str]:
     """The project's Streamlit configuration as command-line options."""
     if not config_path.exists():
@@ -141,6 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
                           help="report date YYYY-MM-DD (default: the latest date in the extract)")
     measures.add_argument("--out", required=True, help="folder for the CSV files")
     measures.set_defaults(run=cmd_metrics)
+
+    sample = commands.add_parser("sample", help="draw the documentation oversight's 20%% sample")
+    sample.add_argument("--extract", required=True)
+    sample.add_argument("--agency", required=True, help="the program's agency_id")
+    sample.add_argument("--year", type=int, required=True, help="the review year")
+    sample.add_argument("--seed", type=int, required=True, help="record it: the same seed repeats the draw")
+    sample.add_argument("--out", required=True, help="CSV file of the materials to request")
+    sample.set_defaults(run=cmd_sample)
+
+    anonymize = commands.add_parser("anonymize", help="turn an identified export into a contract extract")
+    anonymize.add_argument("--in", dest="in_dir", required=True, help="folder of the identified export")
+    anonymize.add_argument("--out", required=True, help="new folder for the extract")
+    anonymize.add_argument("--key-file", required=True, help="secret key (32+ random bytes, chmod 600)")
+    anonymize.set_defaults(run=cmd_anonymize)
+
+    report = commands.add_parser("report", help="the quarterly CRS meeting deck as PDF")
+    report.add_argument("--extract", required=True)
+    report.add_argument("--quarter", required=True, help="e.g. 2026Q3: the meeting of July 2026")
+    report.add_argument("--out", required=True, help="PDF file to write")
+    report.set_defaults(run=cmd_report)
 
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--extract", default=str(DEFAULT_EXTRACT))

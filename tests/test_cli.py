@@ -79,3 +79,21 @@ def test_metrics_defaults_to_the_latest_event_date(tmp_path, cache, capsys):
     # E1 referred 2024-03-01 10:00 and first reached at 15:00: 5 hours, within 24.
     e1 = next(r for r in rows if r["episode_id"] == "E1")
     assert (e1["hours"], e1["due"], e1["met"]) == ("5.0", "true", "true")
+
+
+def test_anonymize_refuses_a_key_others_can_read(tmp_path, capsys):
+    key = tmp_path / "key"
+    key.write_bytes(b"k" * 32)
+    key.chmod(0o644)
+    assert main(["anonymize", "--in", str(tmp_path / "raw"), "--out", str(tmp_path / "out"),
+                 "--key-file", str(key)]) == 2
+    assert "chmod 600" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_names_the_meeting_of_the_quarter(tmp_path, cache, capsys):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    assert main(["report", "--extract", str(folder), "--quarter", "2024Q3", "--out", str(tmp_path / "d.pdf")]) == 0
+    # 1 July 2024 is a Monday: Wednesdays 3, 10, 17.
+    assert "Wednesday 17 July 2024" in capsys.readouterr().out
+    assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
