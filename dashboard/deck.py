@@ -25,10 +25,12 @@ from dashboard import charts
 from metrics import quality
 from metrics.docs import first_sentence
 from metrics.filters import Filters
+from metrics.first_contact import first_contact_agency
 from metrics.headlines import HEADLINES, change_text, format_value, headline_filters, previous_quarter
 from metrics.outputs import OUTPUTS
 from metrics.quarters import Quarter
 from metrics.settings import settings
+from metrics.suppression import suppress_rates
 
 PAGE_MM = (338.67, 190.5)  # 16:9, the size of a projected slide
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -110,11 +112,32 @@ class Deck:
     pages: int
 
 
+def _small(column: str) -> pl.Expr:
+    return pl.col(column).is_between(1, settings().suppression_max_count)
+
+
+def public_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """The rows a deck may show: none resting on 1 to 10 people (small-cell suppression).
+
+    A chart cannot print "<11", so such a row is left out. Counts of programs and plans are
+    about organisations and stay.
+    """
+    if measure == "caseload_agency":
+        return frame.filter(~_small("caseload"))
+    if measure == "adherence_agency":
+        return frame.filter(~suppress_rates(frame, "periods_met", "periods_due", ["adherence"]).mask["adherence"])
+    if measure == "first_contact_curve":
+        few = first_contact_agency(con, filters).filter(_small("referrals") | _small("due") | _small("met"))
+        return frame.join(few.select("agency_id", "emergency"), on=["agency_id", "emergency"], how="anti")
+    return frame
+
+
 def _figures(con: duckdb.DuckDBPyConnection, filters: Filters, labels: dict[str, str]) -> list[go.Figure]:
     figures = []
     for slide in SLIDES:
         counted = headline_filters(filters, HEADLINE_BY_KEY[slide.headline])
-        figures.append(slide.chart(MEASURES[slide.measure].compute(con, counted), labels, filters.as_of))
+        frame = public_rows(slide.measure, MEASURES[slide.measure].compute(con, counted), con, counted)
+        figures.append(slide.chart(frame, labels, filters.as_of))
     return figures
 
 
@@ -195,6 +218,12 @@ def build_deck(
         f"Extract {extract_name}: events from {first:%d %B %Y} to {last:%d %B %Y}. "
         f"{summary['accepted'].sum():,} rows were accepted and {summary['rejected'].sum():,} rejected by the checks of "
         "the extract contract; rejected rows are left out of every figure.\n\n"
+        f"Small numbers are suppressed: an agency's figure resting on 1 to {settings().suppression_max_count} "
+        "clients, referrals or contact periods is left out of the charts. Counts of programs and plans are about "
+        "organisations and are shown.\n\n"
+        f"Small numbers are suppressed: an agency's figure resting on 1 to {settings().suppression_max_count} "
+        "clients, referrals or contact periods is left out of the charts. Counts of programs and plans are about "
+        "organisations and are shown.\n\n"
         "Each figure is counted as of the end of the report date. Rates carry 95% intervals. The definitions, and "
         "the policy rule behind each, are in the dashboard beside every chart.",
         14,

@@ -82,3 +82,27 @@ def test_the_pages_render_as_slide_shaped_images(deck, tmp_path):
                 for page in pages]
     assert coloured[0] == coloured[-1] == 0
     assert all(count > 50 for count in coloured[1:-1]), coloured
+
+
+def test_the_deck_shows_no_figure_resting_on_one_to_ten_people(build):
+    import polars as pl
+
+    from dashboard.deck import public_rows
+    from metrics.adherence import adherence_agency
+    from metrics.caseload import caseload_agency
+    from metrics.filters import Filters
+    from metrics.first_contact import first_contact_curve
+
+    # On 15 March 2024 the base extract's agency A1 has 2 referrals, a caseload of 1 (E1, enrolled
+    # 2 March) and 2 complete weekly contact periods (2–8 and 9–15 March): all between 1 and 10.
+    con = build()
+    filters = Filters(as_of=dt.date(2024, 3, 15))
+    for measure, frame in (("caseload_agency", caseload_agency(con, filters)),
+                           ("adherence_agency", adherence_agency(con, filters)),
+                           ("first_contact_curve", first_contact_curve(con, filters))):
+        assert not frame.is_empty(), measure
+        assert public_rows(measure, frame, con, filters).is_empty(), measure
+    # Eleven clients on one caseload are shown.
+    big = pl.DataFrame({"agency_id": ["A1"], "role": ["CM"], "caseload": [11], "capacity": [50.0],
+                        "utilization": [0.22]})
+    assert public_rows("caseload_agency", big, con, filters).height == 1
