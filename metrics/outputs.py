@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metrics import action_plans, adherence, caseload, first_contact, monitoring
+from metrics import action_plans, adherence, caseload, deadlines, first_contact, monitoring, training
 from metrics.export import write_csv
 from metrics.filters import Filters
 
@@ -73,6 +73,12 @@ OUTPUTS: tuple[Output, ...] = (
            description="non-emergency referrals assigned within one business day"),
     Output("documentation_status", monitoring.documentation_status,
            description="annual documentation oversight of each DCTS program and its deadlines"),
+    Output("deadlines", deadlines.deadlines,
+           description="DCTS oversight deadlines still open: materials, reviews, responses, plans, visits"),
+    Output("orientation_staff", training.orientation_staff,
+           description="orientation hours of DCTS program staff within three months of hire"),
+    Output("incidents", training.incidents_summary,
+           description="incidents by program and category, with days from occurrence to report"),
 )
 
 

@@ -1,24 +1,15 @@
 """Every open DCTS oversight deadline: what is late and what falls due soon, by program."""
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from dashboard.components import table, table_with_definition
-from dashboard.data import database_key, provides
+from dashboard.data import database_key, measure, provides
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics import db
-from metrics.deadlines import deadlines, to_ics
-from metrics.filters import Filters
+from metrics.deadlines import to_ics
 from metrics.settings import settings
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def open_deadlines(database: str, filters: Filters) -> pl.DataFrame:
-    return deadlines(db.connect_database(Path(database)), filters)
-
 
 filters = current_filters()
 database = database_key()
@@ -37,7 +28,7 @@ if missing:
 if not provides(database, "monitoring_visits"):
     st.warning("This extract does not provide monitoring visits: visit due dates count from each program's start.")
 
-found = open_deadlines(database, filters).pipe(with_agency_names)
+found = measure("deadlines", database, filters).pipe(with_agency_names)
 KIND_LABELS = {"materials": "Materials due", "review": "Review complete", "response": "Corrective-action response",
                "plan": "Plan due", "monitoring": "Monitoring visit"}
 STATUS_LABELS = {"late": "Late", "due_soon": f"Due within {horizon} days", "later": "Later"}

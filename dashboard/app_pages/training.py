@@ -1,28 +1,14 @@
 """CRS orientation training of DCTS program staff, and incidents reported by the programs."""
 
-from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from dashboard.components import table, table_with_definition
-from dashboard.data import database_key, provides
+from dashboard.data import database_key, measure, provides
 from dashboard.state import current_filters, with_agency_names
-from metrics import db
-from metrics.filters import Filters
 from metrics.settings import settings
-from metrics.training import incidents_summary, orientation_agency, orientation_staff
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def staff_training(database: str, filters: Filters) -> pl.DataFrame:
-    return orientation_staff(db.connect_database(Path(database)), filters)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def incidents(database: str, filters: Filters) -> pl.DataFrame:
-    return incidents_summary(db.connect_database(Path(database)), filters)
-
+from metrics.training import orientation_agency
 
 filters = current_filters()
 database = database_key()
@@ -37,7 +23,7 @@ st.header("Orientation training")
 if not provides(database, "trainings"):
     st.warning("This extract does not provide trainings: orientation hours cannot be checked.")
 else:
-    staff = staff_training(database, filters).pipe(with_agency_names)
+    staff = measure("orientation_staff", database, filters).pipe(with_agency_names)
     if staff.is_empty():
         st.info("No staff member of a DCTS program employed on this date matches these filters.")
     else:
@@ -81,7 +67,7 @@ st.header("Incidents")
 if not provides(database, "incidents"):
     st.warning("This extract does not provide incidents.")
 else:
-    summary = incidents(database, filters).pipe(with_agency_names)
+    summary = measure("incidents", database, filters).pipe(with_agency_names)
     if not summary.is_empty():
         left, right = st.columns(2)
         left.metric("Incidents reported", int(summary["incidents"].sum()), border=True)
