@@ -30,12 +30,8 @@ PAGES = {
             "app_pages/action_plans.py", title="Plans of action", icon=":material/assignment_late:", url_path="plans"
         ),
         st.Page("app_pages/deadlines.py", title="Deadlines", icon=":material/event_upcoming:", url_path="deadlines"),
-        st.Page(
-            "app_pages/sample.py", title="Documentation sample", icon=":material/shuffle:", url_path="sample"
-        ),
-        st.Page(
-            "app_pages/training.py", title="Training and incidents", icon=":material/school:", url_path="training"
-        ),
+        st.Page("app_pages/sample.py", title="Documentation sample", icon=":material/shuffle:", url_path="sample"),
+        st.Page("app_pages/training.py", title="Training and incidents", icon=":material/school:", url_path="training"),
     ],
     "Data": [
         st.Page(

@@ -6,8 +6,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard.charts import p_chart
 from metrics.docs import measure_text
 from metrics.export import to_csv_text
+from metrics.stats import with_rate
 
 
 def chart_with_definition(
@@ -70,3 +72,15 @@ def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:
         if dtype == pl.Date and (label is None or isinstance(label, str)):
             config[name] = st.column_config.DateColumn(label or name, format="YYYY-MM-DD")
     return config
+
+
+def monthly_p_chart(trend: pl.DataFrame, successes: str, trials: str, rate: str, file_name: str) -> None:
+    """The rate of all shown agencies month by month as a p-chart, with its figures below."""
+    monthly = trend.group_by("month").agg(pl.col(successes).sum(), pl.col(trials).sum()).sort("month")
+    chart_with_definition(
+        p_chart(monthly, "month", successes, trials, "Month by month (p-chart)"),
+        "month-by-month",
+        with_rate(monthly, successes, trials, rate),
+        file_name,
+        key="pchart",
+    )

@@ -3,8 +3,15 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import funnel_plot, p_chart, rate_with_intervals, trend_lines
-from dashboard.components import INTERVAL_COLUMNS, chart_with_definition, percent, table, table_with_definition
+from dashboard.charts import funnel_plot, rate_with_intervals, trend_lines
+from dashboard.components import (
+    INTERVAL_COLUMNS,
+    chart_with_definition,
+    monthly_p_chart,
+    percent,
+    table,
+    table_with_definition,
+)
 from dashboard.data import database_key, measure
 from dashboard.state import agency_labels, current_filters, with_agency_names
 from metrics.stats import with_rate
@@ -78,14 +85,7 @@ chart_with_definition(
 )
 
 trend = measure("adherence_trend", database, filters).filter(pl.col("requirement") == requirement)
-monthly = trend.group_by("month").agg(pl.col("periods_met").sum(), pl.col("periods_due").sum()).sort("month")
-chart_with_definition(
-    p_chart(monthly, "month", "periods_met", "periods_due", "Month by month (p-chart)"),
-    "month-by-month",
-    with_rate(monthly, "periods_met", "periods_due", "adherence"),
-    "adherence_monthly.csv",
-    key="pchart",
-)
+monthly_p_chart(trend, "periods_met", "periods_due", "adherence", "adherence_monthly.csv")
 
 by_agency_month = (
     trend.group_by("month", "agency_id")

@@ -17,26 +17,45 @@ labels = agency_labels()
 horizon = settings().deadlines_horizon_days
 
 st.title("Deadlines")
-st.caption(f"DCTS oversight deadlines still open at the end of {filters.as_of:%d %B %Y}: late, or due by "
-           f"{filters.as_of + dt.timedelta(days=horizon):%d %B %Y}.")
+st.caption(
+    f"DCTS oversight deadlines still open at the end of {filters.as_of:%d %B %Y}: late, or due by "
+    f"{filters.as_of + dt.timedelta(days=horizon):%d %B %Y}."
+)
 
-missing = [name for table_name, name in (("documentation_reviews", "documentation reviews"),
-                                          ("action_plans", "plans of action"))
-           if not provides(database, table_name)]
+missing = [
+    name
+    for table_name, name in (("documentation_reviews", "documentation reviews"), ("action_plans", "plans of action"))
+    if not provides(database, table_name)
+]
 if missing:
     st.warning(f"This extract does not provide {' or '.join(missing)}: their deadlines cannot be listed.")
 if not provides(database, "monitoring_visits"):
     st.warning("This extract does not provide monitoring visits: visit due dates count from each program's start.")
 
 found = measure("deadlines", database, filters).pipe(with_agency_names)
-KIND_LABELS = {"materials": "Materials due", "review": "Review complete", "response": "Corrective-action response",
-               "plan": "Plan due", "monitoring": "Monitoring visit"}
+KIND_LABELS = {
+    "materials": "Materials due",
+    "review": "Review complete",
+    "response": "Corrective-action response",
+    "plan": "Plan due",
+    "monitoring": "Monitoring visit",
+}
 STATUS_LABELS = {"late": "Late", "due_soon": f"Due within {horizon} days", "later": "Later"}
 shown_all = found.with_columns(
     pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")).alias("deadline"),
     pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")).alias("status_label"),
-).select("agency_name", "due_on", "status_label", "days_until_due", "deadline", "what", "kind", "status",
-         "reference", "agency_id")
+).select(
+    "agency_name",
+    "due_on",
+    "status_label",
+    "days_until_due",
+    "deadline",
+    "what",
+    "kind",
+    "status",
+    "reference",
+    "agency_id",
+)
 
 late = shown_all.filter(pl.col("status") == "late")
 soon = shown_all.filter(pl.col("status") == "due_soon")
@@ -49,8 +68,7 @@ COLUMNS = {
     "agency_name": "Program",
     "due_on": "Due on",
     "status_label": "Status",
-    "days_until_due": st.column_config.NumberColumn("Days until due", format="%d",
-                                                    help="Negative: days late."),
+    "days_until_due": st.column_config.NumberColumn("Days until due", format="%d", help="Negative: days late."),
     "deadline": "Deadline",
     "what": "What is due",
     "kind": None,

@@ -3,12 +3,18 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import funnel_plot, hours_histogram, p_chart, rate_with_intervals, survival_curves
-from dashboard.components import INTERVAL_COLUMNS, chart_with_definition, percent, table, table_with_definition
+from dashboard.charts import funnel_plot, hours_histogram, rate_with_intervals, survival_curves
+from dashboard.components import (
+    INTERVAL_COLUMNS,
+    chart_with_definition,
+    monthly_p_chart,
+    percent,
+    table,
+    table_with_definition,
+)
 from dashboard.data import database_key, measure
 from dashboard.state import agency_labels, current_filters, with_agency_names
 from metrics.settings import settings
-from metrics.stats import with_rate
 
 filters = current_filters()
 database = database_key()
@@ -111,14 +117,7 @@ chart_with_definition(
 )
 
 trend = measure("first_contact_trend", database, filters).filter(pl.col("emergency") == emergency)
-monthly = trend.group_by("month").agg(pl.col("met").sum(), pl.col("due").sum()).sort("month")
-chart_with_definition(
-    p_chart(monthly, "month", "met", "due", "Month by month (p-chart)"),
-    "month-by-month",
-    with_rate(monthly, "met", "due", "pct_met"),
-    "first_contact_monthly.csv",
-    key="pchart",
-)
+monthly_p_chart(trend, "met", "due", "pct_met", "first_contact_monthly.csv")
 
 st.subheader("Percentiles by agency")
 table(

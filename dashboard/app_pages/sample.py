@@ -27,8 +27,10 @@ labels = agency_labels()
 fraction = settings().documentation_sample_fraction
 
 st.title("Documentation sample")
-st.caption(f"Draw the {fraction:.0%} sample of a CRS program's participants for its annual documentation review, "
-           "and list the materials to request.")
+st.caption(
+    f"Draw the {fraction:.0%} sample of a CRS program's participants for its annual documentation review, "
+    "and list the materials to request."
+)
 
 if not provides(database, "crs_enrollments"):
     st.warning("This extract does not provide CRS enrollments: there is no population to sample from.")
@@ -44,12 +46,20 @@ if programs.is_empty():
 # A fresh seed per session, so that programs cannot predict the draw; it is shown and can be typed back in.
 st.session_state.setdefault("sample_seed", secrets.randbelow(1_000_000))
 program_box, year_box, seed_box = st.columns([2, 1, 1])
-agency_id = program_box.selectbox("Program", programs["agency_id"].to_list(), format_func=lambda a: labels.get(a, a),
-                                  key="sample_program")
-review_year = year_box.number_input("Review year", min_value=2000, max_value=2100, value=filters.as_of.year,
-                                    step=1, key="sample_year")
-seed = seed_box.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="sample_seed",
-                             help="Record the seed with the sample: the same seed draws the same participants.")
+agency_id = program_box.selectbox(
+    "Program", programs["agency_id"].to_list(), format_func=lambda a: labels.get(a, a), key="sample_program"
+)
+review_year = year_box.number_input(
+    "Review year", min_value=2000, max_value=2100, value=filters.as_of.year, step=1, key="sample_year"
+)
+seed = seed_box.number_input(
+    "Seed",
+    min_value=0,
+    max_value=2**32 - 1,
+    step=1,
+    key="sample_seed",
+    help="Record the seed with the sample: the same seed draws the same participants.",
+)
 
 sample = drawn_sample(database, agency_id, int(review_year), int(seed), filters)
 population, drawn = sample.population_size, sample.sample_size
@@ -72,22 +82,45 @@ st.subheader("Participants drawn, in draw order")
 table_with_definition(
     "documentation-sample",
     sample.drawn.with_columns(pl.lit(int(seed)).alias("seed")).select(
-        "draw", "client_id", "enrolled_on", "recertified_on", "discharged_on", "agency_id", "seed"),
+        "draw", "client_id", "enrolled_on", "recertified_on", "discharged_on", "agency_id", "seed"
+    ),
     f"documentation_sample_{agency_id}_{int(review_year)}.csv",
-    column_config={"draw": "Drawn", "client_id": "Participant", "enrolled_on": "Enrolled",
-                   "recertified_on": "Recertified", "discharged_on": "Discharged in the window",
-                   "agency_id": "Program id", "seed": "Seed"},
+    column_config={
+        "draw": "Drawn",
+        "client_id": "Participant",
+        "enrolled_on": "Enrolled",
+        "recertified_on": "Recertified",
+        "discharged_on": "Discharged in the window",
+        "agency_id": "Program id",
+        "seed": "Seed",
+    },
 )
 st.subheader("Materials to request, one row per participant and material")
 table(
-    materials(sample.drawn).with_columns(pl.lit(int(seed)).alias("seed")).select(
-        "draw", "client_id", "material", "discharged_on", "agency_id", "seed"),
+    materials(sample.drawn)
+    .with_columns(pl.lit(int(seed)).alias("seed"))
+    .select("draw", "client_id", "material", "discharged_on", "agency_id", "seed"),
     f"sample_materials_{agency_id}_{int(review_year)}.csv",
-    column_config={"draw": "Drawn", "agency_id": "Program id", "client_id": "Participant",
-                   "discharged_on": "Discharged", "material": "Material", "seed": "Seed"},
+    column_config={
+        "draw": "Drawn",
+        "agency_id": "Program id",
+        "client_id": "Participant",
+        "discharged_on": "Discharged",
+        "material": "Material",
+        "seed": "Seed",
+    },
 )
 with st.expander(f"The population the sample was drawn from ({population} participants, in sort order)"):
-    table(sample.population.with_row_index("position"), f"sample_population_{agency_id}_{int(review_year)}.csv",
-          column_config={"position": "Position", "agency_id": "Program id", "client_id": "Participant",
-                         "enrolled_on": "Enrolled", "recertified_on": "Recertified", "discharged_on": "Discharged",
-                         "discharged": "Discharged in window"})
+    table(
+        sample.population.with_row_index("position"),
+        f"sample_population_{agency_id}_{int(review_year)}.csv",
+        column_config={
+            "position": "Position",
+            "agency_id": "Program id",
+            "client_id": "Participant",
+            "enrolled_on": "Enrolled",
+            "recertified_on": "Recertified",
+            "discharged_on": "Discharged",
+            "discharged": "Discharged in window",
+        },
+    )
