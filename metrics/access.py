@@ -37,9 +37,6 @@ class Access:
     def sees_everything(self) -> bool:
         return self.agencies is None
 
-    def allows(self, agency_id: str) -> bool:
-        return self.agencies is None or agency_id in self.agencies
-
 
 LOCAL = Access(user="local", agencies=None, local=True)
 

@@ -7,6 +7,8 @@ import datetime as dt
 import os
 import sys
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,6 +34,16 @@ def _load(extract: Path) -> Path:
         raise SystemExit(EXIT_UNLOADABLE) from None
 
 
+@contextmanager
+def _database(extract: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the extract's database, closed when the command is done."""
+    con = duckdb.connect(str(_load(extract)), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from metrics.demo import write_demo
 
@@ -44,12 +56,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     extract = Path(args.extract)
-    con = duckdb.connect(str(_load(extract)), read_only=True)
-    try:
+    with _database(extract) as con:
         reports = read_report(con)
         rejects = rejects_frame(con)
-    finally:
-        con.close()
     print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9}")
     for report in reports:
         file = Path(report.file).name if report.present else "(absent, optional)"
@@ -77,16 +86,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.outputs import compute, write_all
     from metrics.quality import event_date_range
 
-    con = duckdb.connect(str(_load(Path(args.extract))), read_only=True)
-    try:
+    with _database(Path(args.extract)) as con:
         rejected = sum(r.rejected for r in read_report(con))
         as_of = args.as_of or event_date_range(con)[1]
         if as_of is None:
             print("error: the extract records no dates; give --as-of", file=sys.stderr)
             return EXIT_UNLOADABLE
         tables = compute(con, Filters(as_of=as_of))
-    finally:
-        con.close()
     paths = write_all(tables, Path(args.out))
     print(f"measures as of {as_of.isoformat()} written to {args.out}: {len(paths)} files")
     if rejected:
@@ -98,11 +104,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from metrics.sample import documentation_sample, materials
 
-    con = duckdb.connect(str(_load(Path(args.extract))), read_only=True)
-    try:
+    with _database(Path(args.extract)) as con:
         sample = documentation_sample(con, args.agency, args.year, args.seed)
-    finally:
-        con.close()
     # The CSV stays a plain table; how it was drawn is printed so that it can be filed with it.
     write_csv(materials(sample.drawn), Path(args.out))
     print(sample.describe())
@@ -131,12 +134,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     quarter = Quarter.parse(args.quarter)
     extract = Path(args.extract)
-    con = duckdb.connect(str(_load(extract)), read_only=True)
-    try:
+    with _database(extract) as con:
         labels = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
         deck = build_deck(con, quarter, Path(args.out), extract.name, labels)
-    finally:
-        con.close()
     print(f"deck for the CRS meeting of {quarter.meeting_date:%A %d %B %Y} ({deck.pages} pages) written to {args.out}")
     return EXIT_OK
 

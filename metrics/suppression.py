@@ -63,11 +63,6 @@ def _max(max_count: int | None) -> int:
     return settings().suppression_max_count if max_count is None else int(max_count)
 
 
-def is_small(value: int | float | None, max_count: int | None = None) -> bool:
-    """True for a count that is suppressed by itself (1..max_count)."""
-    return value is not None and 1 <= value <= _max(max_count)
-
-
 # ---------------------------------------------------------------------------
 # The grid: a numpy array of counts, its totals and the lines they make
 
