@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from metrics import schema
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 FORMATS = (".csv", ".parquet")
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
@@ -37,6 +38,15 @@ INTEGER_PATTERN = r"[+-]?\d+"
 BLANKS = " \t"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
+# DuckDB spills to a temporary folder beside the database past this, so that loading a
+# statewide extract stays within a modest machine's memory.
+LOAD_MEMORY_LIMIT = "2GB"
+# Records per block of the line-number look-up (see ``_lines_table``).
+LINE_BLOCK = 1024
+# Tables whose keys other tables refer to: only these need their keys kept while loading.
+REFERENCED_TABLES = frozenset(
+    c.references for t in schema.TABLES for c in t.columns if c.references and c.references != t.name
+)
 
 TYPE_REASONS = {
     "date": "not a date (expected YYYY-MM-DD)",
@@ -147,13 +157,20 @@ def database_path(extract_dir: Path) -> Path:
 
 @dataclass
 class _RawTable:
-    """A file read into ``raw_<table>`` as text, one column per schema column present."""
+    """A file read into ``raw_<table>`` as text, one column per schema column present.
+
+    ``line`` is the SQL giving a row's physical line from ``r`` (the raw table) and the
+    tables ``join`` adds; the line numbers are computed where they are used rather than
+    stored, because a stored copy would cost a pass over every row.
+    """
 
     name: str
     path: Path
     present_columns: list[str]
     extra_columns: list[str]
     rows_in_file: int
+    line: str
+    join: str = ""
 
 
 def _check_header(path: Path, table: Table, header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -182,14 +199,14 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
-def _physical_lines(path: Path) -> tuple[int, bool]:
-    """Number of lines in the file, and whether it ends with a newline."""
+def _physical_lines(path: Path) -> int:
+    """Number of lines in the file (a last line without a newline counts)."""
     count, last = 0, b"\n"
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             count += chunk.count(b"\n")
             last = chunk[-1:]
-    return count + (last != b"\n"), last == b"\n"
+    return count + (last != b"\n")
 
 
 def _record_lines(path: Path) -> list[int | None]:
@@ -208,10 +225,18 @@ def _record_lines(path: Path) -> list[int | None]:
     return starts
 
 
+def _internal_names(table: Table, header: list[str]) -> list[str]:
+    """The name each header column gets in ``raw_<table>``: its own for a contract column,
+    a generated one for any other (so that no name from a file is written into SQL)."""
+    known = {c.name for c in table.columns}
+    return [name if name in known else f"_extra_{index}" for index, name in enumerate(header)]
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawTable:
     header = _csv_header(path)
     positions, extra = _check_header(path, table, header)
-    read_columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    internal = _internal_names(table, header)
+    read_columns = ", ".join(f"'{name}': 'VARCHAR'" for name in internal)
     try:
         con.execute(
             f"""
@@ -226,10 +251,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawT
         )
     except duckdb.Error as error:
         raise ExtractError(f"{path}: cannot be read ({error})") from error
-    present = [c.name for c in table.columns if c.name in positions]
-    select = ", ".join(f"c{positions[c]} AS {c}" for c in present)
-    con.execute(f"CREATE TEMP TABLE rows_{table.name} AS SELECT rowid AS rec, {select} FROM raw_{table.name}")
-    con.execute(f"DROP TABLE raw_{table.name}")
     structural = con.execute(
         f"""
         SELECT line, arg_min(column_name, column_idx), arg_min(csv_line, column_idx),
@@ -237,13 +258,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawT
         FROM dd_rejects_{table.name} GROUP BY line ORDER BY line
         """
     ).fetchall()
-    accepted_by_duckdb = _scalar(con, f"SELECT count(*) FROM rows_{table.name}")
-    records = accepted_by_duckdb + len(structural)
-    physical, _ = _physical_lines(path)
-    if physical == records + 1:
+    records = _scalar(con, f"SELECT count(*) FROM raw_{table.name}") + len(structural)
+    if _physical_lines(path) == records + 1:
         # One record per line: DuckDB's record numbers are the physical line numbers.
         reject_lines = [row[0] for row in structural]
-        accepted_lines = None
+        line, join = _lines_skipping(con, table.name, reject_lines, records - len(structural))
     else:
         starts = _record_lines(path)
         reject_lines = [starts[row[0] - 1] for row in structural]
@@ -253,51 +272,55 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawT
             if line is not None and number not in rejected
         ]
         records = sum(1 for s in starts[1:] if s is not None)
-    _attach_lines(con, table.name, reject_lines, accepted_lines)
+        line, join = _lines_table(con, table.name, accepted_lines) if accepted_lines else ("NULL", "")
+    names = dict(zip(internal, header, strict=True))
     _insert_many(
         con,
         "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
         [
-            (table.name, line, _header_name(header, column), (text or "").strip("\r\n"),
+            (table.name, line_number, names.get(column, column), (text or "").strip("\r\n"),
              f"malformed line: {message}")
-            for line, (_, column, text, message) in zip(reject_lines, structural, strict=True)
+            for line_number, (_, column, text, message) in zip(reject_lines, structural, strict=True)
         ],
     )
-    return _RawTable(table.name, path, present, extra, records)
+    present = [c.name for c in table.columns if c.name in positions]
+    return _RawTable(table.name, path, present, extra, records, line, join)
 
 
-def _header_name(header: list[str], generated: str | None) -> str | None:
-    if generated is None or not generated.startswith("c"):
-        return generated
-    index = int(generated[1:])
-    return header[index] if index < len(header) else None
-
-
-def _attach_lines(con, name: str, reject_lines: list[int], accepted_lines: list[int] | None) -> None:
-    """Give every row read its physical line number in ``lines_<name>``."""
-    if accepted_lines is not None:
-        mapping = pa.table({"rec": pa.array(range(len(accepted_lines)), pa.int64()),
-                            "line": pa.array(accepted_lines, pa.int64())})
-        con.register("line_map", mapping)
-        con.execute(f"CREATE TEMP TABLE lines_{name} AS SELECT rec, line FROM line_map")
-        con.unregister("line_map")
-        return
+def _lines_skipping(con, name: str, reject_lines: list[int], accepted: int) -> tuple[str, str]:
+    """Line numbers when each record is one line and ``reject_lines`` were left out."""
+    if not reject_lines or not accepted:
+        return "r.rowid + 2", ""
     # With rejected lines r_1 < r_2 < ..., the k-th accepted row (from 0) sits after
     # r_j exactly when k >= r_j - 1 - j, so its line is k + 2 + that many j.
-    thresholds = pa.table({
-        "threshold": pa.array([r - 1 - j for j, r in enumerate(sorted(reject_lines), start=1)], pa.int64()),
-        "passed": pa.array(range(1, len(reject_lines) + 1), pa.int64()),
-    })
-    con.register("thresholds", thresholds)
-    con.execute(
-        f"""
-        CREATE TEMP TABLE lines_{name} AS
-        WITH steps AS (SELECT threshold, max(passed) AS passed FROM thresholds GROUP BY threshold)
-        SELECT r.rec, r.rec + 2 + coalesce(s.passed, 0) AS line
-        FROM rows_{name} r ASOF LEFT JOIN steps s ON r.rec >= s.threshold
-        """
-    )
-    con.unregister("thresholds")
+    thresholds = np.array(sorted(reject_lines), dtype=np.int64) - 1 - np.arange(1, len(reject_lines) + 1)
+    rows = np.arange(accepted, dtype=np.int64)
+    return _lines_table(con, name, rows + 2 + np.searchsorted(thresholds, rows, side="right"))
+
+
+def _lines_table(con, name: str, lines) -> tuple[str, str]:
+    """Line numbers looked up through ``lines_<name>``, from the line of each accepted record.
+
+    A record's line is its number plus 2 plus an offset that only grows (the lines skipped
+    before it). The offsets are kept per block of ``LINE_BLOCK`` records: a block's first
+    offset, and the whole block's offsets only when they change within it. Joining on the
+    block keeps the join small and parallel, where joining on each record's number (or by
+    position) would sort or serialise every row of the table.
+    """
+    count = len(lines)
+    offsets = np.asarray(lines, dtype=np.int64) - np.arange(count, dtype=np.int64) - 2
+    padded = np.concatenate([offsets, np.full(-count % LINE_BLOCK, offsets[-1])]).reshape(-1, LINE_BLOCK)
+    varying = (padded != padded[:, :1]).any(axis=1)
+    con.register("line_blocks", pa.table({
+        "block": pa.array(np.arange(len(padded), dtype=np.int64)),
+        "base": pa.array(padded[:, 0]),
+        "offsets": pa.array([row.tolist() if vary else None for row, vary in zip(padded, varying, strict=True)],
+                            pa.list_(pa.int64())),
+    }))
+    con.execute(f"CREATE TEMP TABLE lines_{name} AS SELECT * FROM line_blocks")
+    con.unregister("line_blocks")
+    return (f"r.rowid + 2 + coalesce(b.offsets[r.rowid % {LINE_BLOCK} + 1], b.base)",
+            f"JOIN lines_{name} b ON b.block = r.rowid // {LINE_BLOCK}")
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawTable:
@@ -311,15 +334,14 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _
     select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {c}' for c in present)
     con.execute(
         f"""
-        CREATE TEMP TABLE rows_{table.name} AS
+        CREATE TEMP TABLE raw_{table.name} AS
         SELECT file_row_number AS rec, {select} FROM read_parquet(?, file_row_number = true)
         """,
         [str(path)],
     )
+    rows = _scalar(con, f"SELECT count(*) FROM raw_{table.name}")
     # Parquet has no lines: a row is known by its position, the first row being 1.
-    con.execute(f"CREATE TEMP TABLE lines_{table.name} AS SELECT rec, rec + 1 AS line FROM rows_{table.name}")
-    rows = _scalar(con, f"SELECT count(*) FROM rows_{table.name}")
-    return _RawTable(table.name, path, present, extra, rows)
+    return _RawTable(table.name, path, present, extra, rows, "r.rec + 1")
 
 
 # ---------------------------------------------------------------------------
@@ -338,15 +360,19 @@ class _Params:
         return f"${name}"
 
 
+def _id_text(raw: str, p: _Params) -> str:
+    """An id with surrounding blanks removed; ``trim`` runs only where there are any,
+    because trimming every value of a large table costs more than the rest of its checks."""
+    padded = " OR ".join(f"starts_with({raw}, {p(c)}) OR ends_with({raw}, {p(c)})" for c in BLANKS)
+    return f"NULLIF(CASE WHEN {padded} THEN trim({raw}, {p(BLANKS)}) ELSE {raw} END, '')"
+
+
 def _parsed(column: Column, present: bool, p: _Params) -> tuple[str, str]:
     """SQL for the column's cleaned text and its typed value (null when it does not parse)."""
     if not present:
         return "CAST(NULL AS VARCHAR)", f"CAST(NULL AS {column.sql_type})"
     raw = f"r.{column.name}"
-    if column.type == "id":
-        text = f"NULLIF(trim({raw}, {p(BLANKS)}), '')"
-    else:
-        text = f"NULLIF({raw}, '')"
+    text = _id_text(raw, p) if column.type == "id" else f"NULLIF({raw}, '')"
     if column.type in ("id", "text"):
         typed = text
     elif column.type == "enum":
@@ -413,9 +439,11 @@ def _rule_check(table: Table, rule, p: _Params) -> str:
     raise TypeError(rule)
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable) -> None:
-    """``checked_<table>``: every row with its typed values and its first violation, if any."""
-    p = _Params()
+def _row_checked(table: Table, raw: _RawTable, p: _Params, only_duplicate_keys: bool = False) -> str:
+    """A query of the rows read: line, raw text, cleaned text and typed value of each column,
+    and ``row_problem``, the first rule of the row itself that it breaks (or null).
+
+    With ``only_duplicate_keys``, only rows whose key's hash is in ``dupkeys_<table>``."""
     parsed, checks = [], []
     for column in table.columns:
         present = column.name in raw.present_columns
@@ -425,7 +453,62 @@ def _check_rows(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable) ->
                       f"{typed} AS {column.name}")
         checks.extend(_column_checks(column, p))
     checks.extend(_rule_check(table, rule, p) for rule in table.rules)
+    where, materialized = "", ""
+    if only_duplicate_keys:
+        key_text, _ = _parsed(table.key, True, p)
+        where = f"WHERE hash({key_text}) IN (SELECT key_hash FROM dupkeys_{table.name})"
+        # Keeps DuckDB from pushing a filter on row_problem below this one, which would
+        # check every row of the table instead of the few candidates.
+        materialized = "MATERIALIZED"
+    return f"""
+        WITH parsed AS {materialized} (
+            SELECT {raw.line} AS line, {', '.join(parsed)}
+            FROM raw_{table.name} r {raw.join} {where}
+        )
+        SELECT *, coalesce({', '.join(checks) or 'NULL'}) AS row_problem FROM parsed
+    """
 
+
+def _find_duplicate_keys(con, table: Table, raw: _RawTable) -> None:
+    """``keyproblems_<table>``: the rows repeating a key, each naming the first line with it.
+
+    The hashes given more than once are found first (grouping millions of numbers is
+    cheap), so that only their few rows are checked and ranked by line; a hash shared by
+    different keys only adds rows that rank first under their own key."""
+    key = table.key
+    p = _Params()
+    key_text, _ = _parsed(key, True, p)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE dupkeys_{table.name} AS
+        SELECT hash({key_text}) AS key_hash FROM raw_{table.name} r
+        GROUP BY key_hash HAVING count(*) > 1
+        """,
+        p.values,
+    )
+    p = _Params()
+    reason = f"{p(f'duplicate {key.name} (first on line ')} || first_line || ')'"
+    con.execute(
+        f"""
+        CREATE TEMP TABLE keyproblems_{table.name} AS
+        WITH ranked AS (
+            SELECT line, {key.name}__text AS value,
+                   row_number() OVER (PARTITION BY {key.name} ORDER BY line) AS nth,
+                   min(line) OVER (PARTITION BY {key.name}) AS first_line
+            FROM ({_row_checked(table, raw, p, only_duplicate_keys=True)})
+            WHERE row_problem IS NULL AND {key.name} IS NOT NULL
+        )
+        SELECT line, {_violation(key.name, 'value', reason, p)} AS problem FROM ranked WHERE nth > 1
+        """,
+        p.values,
+    )
+
+
+def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable) -> None:
+    """Insert every row read into its typed table, with ``problem``: the first rule it
+    breaks, or null. Rows are checked against their own values, then their key, then
+    their references."""
+    p = _Params()
     joins, fk_checks = [], []
     for column in table.columns:
         parent = column.references
@@ -442,43 +525,39 @@ def _check_rows(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable) ->
             f"{{'column': {p(column.name)}, 'value': c.{column.name}__text, 'reason': "
             f"CASE WHEN {alias}.rejected_line IS NULL THEN {missing} ELSE {cascade} END}} END"
         )
-
-    key = table.key
-    if key is not None:
-        unique_check = (
-            f"CASE WHEN c.row_problem IS NULL AND c.{key.name} IS NOT NULL AND "
-            f"row_number() OVER (PARTITION BY c.{key.name}, c.row_problem IS NULL ORDER BY c.line) > 1 "
-            f"THEN {{'column': {p(key.name)}, 'value': c.{key.name}__text, 'reason': "
-            f"{p(f'duplicate {key.name} (first on line ')} || "
-            f"min(c.line) OVER (PARTITION BY c.{key.name}, c.row_problem IS NULL) || ')'}} END"
-        )
-    else:
-        unique_check = "NULL"
-    outputs = ", ".join(f"c.{c.name}, c.{c.name}__text" for c in table.columns)
-    con.execute(
-        f"""
-        CREATE TEMP TABLE checked_{table.name} AS
-        WITH parsed AS (
-            SELECT l.line, {', '.join(parsed)}
-            FROM rows_{table.name} r JOIN lines_{table.name} l USING (rec)
-        ),
-        row_checked AS (
-            SELECT *, coalesce({', '.join(checks) or 'NULL'}) AS row_problem FROM parsed
-        ),
-        key_checked AS (
-            SELECT c.*, {unique_check} AS key_problem FROM row_checked c
-        )
-        SELECT c.line, {outputs},
-               coalesce(c.row_problem, c.key_problem, {', '.join(fk_checks) or 'NULL'}) AS problem
-        FROM key_checked c {' '.join(joins)}
-        """,
-        p.values,
+    key_problem = "NULL"
+    if table.key is not None:
+        _find_duplicate_keys(con, table, raw)
+        joins.append(f"LEFT JOIN keyproblems_{table.name} kp ON kp.line = c.line")
+        key_problem = "kp.problem"
+    values = ", ".join(
+        f"coalesce(c.{c.name}, {p(c.default)})" if c.default is not None else f"c.{c.name}"
+        for c in table.columns
     )
+    with _unordered(con):
+        con.execute(
+            f"""
+            INSERT INTO {table.name}
+            SELECT c.line, {values},
+                   coalesce(c.row_problem, {key_problem}, {', '.join(fk_checks) or 'NULL'})
+            FROM ({_row_checked(table, raw, p)}) c {' '.join(joins)}
+            """,
+            p.values,
+        )
     for column in table.columns:
         if column.references == table.name:
             _reject_self_references(con, table, column)
-    con.execute(f"DROP TABLE rows_{table.name}")
-    con.execute(f"DROP TABLE lines_{table.name}")
+
+
+@contextmanager
+def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB insert rows in any order: faster and lighter on memory. Reading a file
+    must keep its order, since a row's place gives its line number."""
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("SET preserve_insertion_order = true")
 
 
 def _reject_self_references(con, table: Table, column: Column) -> None:
@@ -488,15 +567,15 @@ def _reject_self_references(con, table: Table, column: Column) -> None:
     p = _Params()
     statement = (
             f"""
-            UPDATE checked_{name} AS c SET problem = {{
-                'column': {p(column.name)}, 'value': c.{column.name}__text,
+            UPDATE {name} AS c SET problem = {{
+                'column': {p(column.name)}, 'value': c.{column.name},
                 'reason': CASE WHEN parent.line IS NULL
                     THEN {p(f'{column.name} ')} || '''' || c.{column.name} || '''' || {p(f' not found in {name}')}
                     ELSE {p(f'{column.name} ')} || '''' || c.{column.name} || ''''
                          || {p(f' refers to a rejected row of {name} (line ')} || parent.line || ')' END}}
             FROM (SELECT c2.line AS child_line, min(par.line) AS line,
                          bool_or(par.line IS NOT NULL AND par.problem IS NULL) AS ok
-                  FROM checked_{name} c2 LEFT JOIN checked_{name} par ON par.{key} = c2.{column.name}
+                  FROM {name} c2 LEFT JOIN {name} par ON par.{key} = c2.{column.name}
                   WHERE c2.problem IS NULL AND c2.{column.name} IS NOT NULL
                   GROUP BY c2.line) AS parent
             WHERE c.line = parent.child_line AND NOT coalesce(parent.ok, false)
@@ -507,39 +586,43 @@ def _reject_self_references(con, table: Table, column: Column) -> None:
 
 
 def _publish(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Move accepted rows into the typed table and the rest into ``rejects``."""
+    """Move the rows with a problem into ``rejects``, keep the keys that children check
+    against, and drop the working column."""
     con.execute(
         f"INSERT INTO rejects SELECT ?, line, problem.column, problem.value, problem.reason "
-        f"FROM checked_{table.name} WHERE problem IS NOT NULL ORDER BY line",
+        f"FROM {table.name} WHERE problem IS NOT NULL ORDER BY line",
         [table.name],
     )
-    p = _Params()
-    values = ", ".join(
-        f"coalesce({c.name}, {p(c.default)})" if c.default is not None else c.name
-        for c in table.columns
-    )
-    con.execute(
-        f"INSERT INTO {table.name} SELECT line, {values} FROM checked_{table.name} "
-        f"WHERE problem IS NULL ORDER BY line",
-        p.values,
-    )
-    if table.key is not None:
+    if table.name in REFERENCED_TABLES:
         key = table.key.name
         con.execute(
             f"""
             CREATE TEMP TABLE keys_{table.name} AS
             SELECT {key} AS key, bool_or(problem IS NULL) AS accepted,
                    min(line) FILTER (WHERE problem IS NOT NULL) AS rejected_line
-            FROM checked_{table.name} WHERE {key} IS NOT NULL GROUP BY {key}
+            FROM {table.name} WHERE {key} IS NOT NULL GROUP BY {key}
             """
         )
-    con.execute(f"DROP TABLE checked_{table.name}")
+    con.execute(f"DELETE FROM {table.name} WHERE problem IS NOT NULL")
+    _drop_working_column(con, table)
+
+
+def _drop_working_column(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    con.execute(f"ALTER TABLE {table.name} DROP COLUMN problem")
+
+
+def _drop_working_tables(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    for prefix in ("raw", "lines", "dupkeys", "keyproblems"):
+        con.execute(f"DROP TABLE IF EXISTS {prefix}_{table.name}")
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in schema.TABLES:
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
-        con.execute(f"CREATE TABLE {table.name} (line BIGINT NOT NULL, {columns})")
+        con.execute(
+            f"CREATE TABLE {table.name} (line BIGINT NOT NULL, {columns}, "
+            f'problem STRUCT("column" VARCHAR, value VARCHAR, reason VARCHAR))'
+        )
     con.execute(
         'CREATE TABLE rejects ("table" VARCHAR, line BIGINT, "column" VARCHAR, '
         "value VARCHAR, reason VARCHAR)"
@@ -560,11 +643,13 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
         for table in schema.load_order():
             path = files.get(table.name)
             if path is None:
+                _drop_working_column(con, table)
                 reports.append(TableReport(table.name, None, 0, 0, 0, ()))
                 continue
             reader = _read_parquet if path.suffix.lower() == ".parquet" else _read_csv
             raw = reader(con, table, path)
-            _check_rows(con, table, raw)
+            _insert_checked(con, table, raw)
+            _drop_working_tables(con, table)
             _publish(con, table)
             accepted = _scalar(con, f"SELECT count(*) FROM {table.name}")
             rejected = _scalar(con,
@@ -593,7 +678,7 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
 
 @contextmanager
 def _connect(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(db_path))
+    con = duckdb.connect(str(db_path), config={"memory_limit": LOAD_MEMORY_LIMIT})
     try:
         yield con
         con.execute("CHECKPOINT")

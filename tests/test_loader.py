@@ -317,3 +317,39 @@ def test_database_is_reused_until_the_extract_changes(tmp_path, cache):
     con = duckdb.connect(str(second), read_only=True)
     assert con.execute("SELECT count(*) FROM clients").fetchall() == [(3,)]
     assert sorted(os.listdir(cache)) == [second.name]
+
+
+def _contacts_over_many_blocks(spanning: bool) -> tuple[str, list[int], list[int]]:
+    """A contacts file of a few thousand records whose ids name their own line, with
+    malformed lines around block boundaries (and, when ``spanning``, blank lines and notes
+    spanning lines); returns the text, the malformed lines and a late duplicate's line."""
+    header = "contact_id,episode_id,staff_id,contact_at,kind,mode" + (",note" if spanning else "")
+    lines, line, malformed, duplicate = [header], 2, [], []
+    for index in range(5000):
+        if index in (3, 1020, 1021, 2049, 4000):
+            lines.append(f"X{line},E1,S1")
+            malformed.append(line)
+            line += 1
+        if spanning and index % 700 == 5:
+            lines.append("")
+            line += 1
+        note = ',"first\nsecond"' if spanning and index % 333 == 7 else ("," if spanning else "")
+        identifier = "K2" if index == 4500 else f"K{line}"
+        if index == 4500:
+            duplicate.append(line)
+        lines.append(f"{identifier},E1,S1,2024-03-02 10:00,client,phone{note}")
+        line += 1 + note.count("\n")
+    return "\n".join(lines) + "\n", malformed, duplicate
+
+
+@pytest.mark.parametrize("spanning", [False, True], ids=["one-record-per-line", "values-spanning-lines"])
+def test_line_numbers_stay_right_across_thousands_of_rows(build, spanning):
+    text, malformed, duplicate = _contacts_over_many_blocks(spanning)
+    con = build(replace={"contacts": text})
+    found = rejects(con, "contacts")
+    assert [r[1] for r in found if r[4].startswith("malformed line")] == malformed
+    assert [(r[1], r[4]) for r in found if not r[4].startswith("malformed line")] == [
+        (duplicate[0], "duplicate contact_id (first on line 2)")]
+    rows = con.execute("SELECT contact_id, line FROM contacts").fetchall()
+    assert len(rows) == 5000 - 1
+    assert all(contact_id == f"K{line}" for contact_id, line in rows)
