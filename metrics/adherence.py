@@ -53,11 +53,14 @@ Milestones (``milestones_episodes`` per episode, ``milestones`` per agency × le
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import polars as pl
 
-from metrics.db import query
+from metrics.db import query, sql_text
 from metrics.filters import Filters
+from metrics.quality import event_date_range
 from metrics.settings import Settings
 from metrics.settings import settings as current_settings
 from metrics.stats import with_rate
@@ -81,11 +84,70 @@ def _requirement_params(settings: Settings) -> dict[str, list]:
     }
 
 
-def _adherence(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, settings: Settings | None) -> pl.DataFrame:
+GRID_TABLE = "adherence_grid"
+COUNT_KEYS = ("agency_id", "staff_id", "service_level", "requirement")
+
+
+def _rules_key(settings: Settings) -> str:
+    return json.dumps(_requirement_params(settings), sort_keys=True)
+
+
+def store_period_grid(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> None:
+    """Store the contact periods as of the extract's last date in the database being built.
+
+    Counting periods reads every contact; done once per load, any later as-of date up to
+    that last date is a filter over the stored rows (``adherence_months.sql``). The rules
+    the grid was counted with are stored beside it, so that other rules count live.
+    """
     settings = settings or current_settings()
-    counts = query(con, name, **filters.params(), **_requirement_params(settings))
-    return with_rate(counts.with_columns(pl.col("periods_due", "periods_met").cast(pl.Int64)),
-                     "periods_met", "periods_due", "adherence")
+    last = event_date_range(con)[1]
+    if last is None:
+        return
+    text, names = sql_text("adherence_periods")
+    params = {**Filters(as_of=last).params(), **_requirement_params(settings)}
+    con.execute(f"CREATE TABLE {GRID_TABLE} AS {text}", {k: v for k, v in params.items() if k in names})
+    con.execute(f"CREATE TABLE {GRID_TABLE}_info AS SELECT CAST(? AS DATE) AS grid_end, ? AS rules",
+                [last, _rules_key(settings)])
+
+
+def _stored_grid_covers(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> bool:
+    cursor = con.cursor()
+    if not cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                          [f"{GRID_TABLE}_info"]).fetchall()[0][0]:
+        return False
+    grid_end, rules = cursor.execute(f"SELECT grid_end, rules FROM {GRID_TABLE}_info").fetchall()[0]
+    return rules == _rules_key(settings) and filters.as_of <= grid_end
+
+
+def period_counts(con: duckdb.DuckDBPyConnection, filters: Filters,
+                  settings: Settings | None = None) -> pl.DataFrame:
+    """Per month of the period's last day × agency × staff member × service level ×
+    requirement: ``periods_due`` and ``periods_met``, every contact-adherence table's source.
+
+    From the grid stored at load when it covers these filters, counted live otherwise;
+    both give the same rows (``tests/test_adherence.py`` holds them to it).
+    """
+    settings = settings or current_settings()
+    if _stored_grid_covers(con, filters, settings):
+        counts = query(con, "adherence_months", **filters.params())
+    else:
+        counts = live_period_counts(con, filters, settings)
+    return counts.with_columns(pl.col("periods_due", "periods_met").cast(pl.Int64))
+
+
+def live_period_counts(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> pl.DataFrame:
+    """:func:`period_counts` counted from the contacts, whatever the stored grid."""
+    by_day = query(con, "adherence_periods", **filters.params(), **_requirement_params(settings))
+    return (by_day.with_columns(pl.col("last_day").dt.truncate("1mo").alias("month"))
+            .group_by("month", *COUNT_KEYS).agg(pl.col("periods_due", "periods_met").sum()))
+
+
+def _adherence(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...], filters: Filters,
+               settings: Settings | None) -> pl.DataFrame:
+    counts = (period_counts(con, filters, settings)
+              .group_by(*keys).agg(pl.col("periods_due", "periods_met").sum())
+              .sort(*keys, nulls_last=True))
+    return with_rate(counts, "periods_met", "periods_due", "adherence")
 
 
 def adherence_agency(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -93,11 +155,9 @@ def adherence_agency(con: duckdb.DuckDBPyConnection, filters: Filters,
     """Per agency × service level × requirement with a period due: ``periods_due``,
     ``periods_met`` and ``adherence`` = met/due with its Wilson interval.
 
-    Periods are counted by arithmetic rather than listed (an episode observed n days has
-    n // L complete periods; a contact on day t after enrollment is in period t // L), so
-    the query stays fast on millions of contacts. See the module docstring for the rules.
+    The sums of :func:`period_counts`; see the module docstring for the rules.
     """
-    frame = _adherence(con, "adherence_agency", filters, settings)
+    frame = _adherence(con, GROUP, filters, settings)
     return frame.select(pl.lit(filters.as_of, dtype=pl.Date).alias("as_of"), *GROUP, *RATE_COLUMNS)
 
 
@@ -112,9 +172,8 @@ def adherence_staff(con: duckdb.DuckDBPyConnection, filters: Filters,
     assigned on that day. A colleague's contact still meets the period. ``agency_id`` is the
     episode's agency.
     """
-    frame = _adherence(con, "adherence_staff", filters, settings)
-    return frame.select(pl.lit(filters.as_of, dtype=pl.Date).alias("as_of"), "agency_id", "staff_id",
-                        "service_level", "requirement", *RATE_COLUMNS)
+    frame = _adherence(con, COUNT_KEYS, filters, settings)
+    return frame.select(pl.lit(filters.as_of, dtype=pl.Date).alias("as_of"), *COUNT_KEYS, *RATE_COLUMNS)
 
 
 def adherence_trend(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -125,7 +184,7 @@ def adherence_trend(con: duckdb.DuckDBPyConnection, filters: Filters,
     The same complete periods as :func:`adherence_agency`, so the months of a group add up to
     its agency row; a month appears when at least one period of the group ended in it.
     """
-    frame = _adherence(con, "adherence_trend", filters, settings)
+    frame = _adherence(con, ("month", *GROUP), filters, settings)
     return frame.select("month", *GROUP, *RATE_COLUMNS)
 
 

@@ -28,7 +28,7 @@ from metrics import schema
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 FORMATS = (".csv", ".parquet")
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
@@ -40,7 +40,7 @@ TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 # DuckDB spills to a temporary folder beside the database past this, so that loading a
 # statewide extract stays within a modest machine's memory.
-LOAD_MEMORY_LIMIT = "2GB"
+LOAD_MEMORY_LIMIT = "3GB"
 # Records per block of the line-number look-up (see ``_lines_table``).
 LINE_BLOCK = 1024
 # Tables whose keys other tables refer to: only these need their keys kept while loading.
@@ -662,6 +662,12 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
                 )
             reports.append(TableReport(table.name, str(path), raw.rows_in_file, accepted,
                                        rejected, tuple(raw.extra_columns)))
+        # The measures' own derived tables; imported here because the measures read the
+        # database through metrics.db, which builds on this module.
+        from metrics.adherence import store_period_grid
+
+        with _unordered(con):
+            store_period_grid(con)
         _insert_many(
             con,
             "INSERT INTO load_report VALUES (?, ?, ?, ?, ?, ?)",

@@ -9,12 +9,17 @@ import re
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from metrics import schema
+from metrics.adherence import live_period_counts, period_counts
 from metrics.calendar import add_business_days
 from metrics.demo import EXTRACT_END, DemoSummary, PlantedReject, write_demo
+from metrics.filters import Filters
 from metrics.loader import FALSE_WORDS, TRUE_WORDS, build_database
+from metrics.quality import event_date_range
+from metrics.settings import settings
 
 # Small and fast. The loaded extract is a little larger: transfers and staff turnover need
 # teams of more than one, which the smallest scales give only a few agencies.
@@ -345,3 +350,36 @@ def test_the_bundled_demo_is_the_generators_output(tmp_path):
     assert written == sorted(p.name for p in bundled.iterdir())
     for name in written:
         assert (tmp_path / name).read_bytes() == (bundled / name).read_bytes(), name
+
+
+def _sorted_counts(frame: pl.DataFrame) -> list[tuple]:
+    return sorted(frame.select("month", "agency_id", "staff_id", "service_level", "requirement",
+                               "periods_due", "periods_met").rows(), key=repr)
+
+
+def test_the_stored_period_grid_counts_what_a_live_count_does(loaded):
+    last = event_date_range(loaded)[1]
+    assert loaded.execute("SELECT grid_end FROM adherence_grid_info").fetchall() == [(last,)]
+    agencies = [a for (a,) in loaded.execute("SELECT DISTINCT agency_id FROM episodes ORDER BY 1 LIMIT 3").fetchall()]
+    variants = [
+        Filters(as_of=last),
+        Filters(as_of=last - dt.timedelta(days=200)),
+        Filters(as_of=last, period_start=last - dt.timedelta(days=90), period_end=last - dt.timedelta(days=10)),
+        Filters(as_of=last - dt.timedelta(days=45), agencies=tuple(agencies), service_levels=("RSC-I", "CM")),
+    ]
+    for filters in variants:
+        stored = period_counts(loaded, filters)
+        assert stored.height > 0
+        assert _sorted_counts(stored) == _sorted_counts(live_period_counts(loaded, filters, settings())), filters
+
+
+def test_an_as_of_date_after_the_stored_grid_is_counted_live(loaded):
+    last = event_date_range(loaded)[1]
+    at_end = period_counts(loaded, Filters(as_of=last))
+    later = period_counts(loaded, Filters(as_of=last + dt.timedelta(days=60)))
+    # Two months on with no contacts recorded: the open episodes' periods keep falling due,
+    # and only periods that began before the last date can be met.
+    new_due = later["periods_due"].sum() - at_end["periods_due"].sum()
+    new_met = later["periods_met"].sum() - at_end["periods_met"].sum()
+    assert new_due > 0
+    assert 0 <= new_met < new_due
