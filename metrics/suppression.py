@@ -1,12 +1,20 @@
 """Small-cell suppression for every figure shown outside the agency.
 
-The rule (``max_count`` is ``settings().suppression_max_count``, 10 by default):
+The rule (``max_count`` is ``settings().suppression_max_count``, 10 by default), after
+the CMS cell-size suppression policy: no figure shown may let a reader derive a count
+of people from 1 to ``max_count``.
 
 1. **Small counts.** A count from 1 to ``max_count`` is suppressed and shown as
    ``<{max_count + 1}`` (``<11``). Zero is shown: it says that nobody is counted.
    A null stays null (empty).
-2. **Rates.** A rate whose numerator or denominator is from 1 to ``max_count`` is
-   suppressed (null), with its interval, and the small count is shown as ``<11``.
+2. **Rates and their complements.** A rate of ``n`` out of ``d`` also tells ``d - n``:
+   "95 of 100 contacts made" says "5 missed". So a rate is suppressed (null, with its
+   interval) when ``n``, ``d`` *or* ``d - n`` is from 1 to ``max_count``. A small ``n``
+   or ``d`` is shown as ``<11``; when only ``d - n`` is small, ``n`` is hidden as well
+   (shown ``*``), since ``n`` and ``d`` side by side would give ``d - n`` away. ``d``
+   stays: the reader still sees how many people the hidden rate is about. In the terms
+   of rule 3 each row is the line ``n + (d - n) = d`` with its total ``d`` shown, and
+   ``d - n`` is a cell of it like any other.
 3. **Complementary suppression.** In a table with a Total row and/or a Total column, a
    suppressed cell must not be recoverable by subtracting the visible cells of its row
    or column from the visible total. Each row (column) whose total is shown is a
@@ -26,18 +34,25 @@ The rule (``max_count`` is ``settings().suppression_max_count``, 10 by default):
    the greatest value each suppressed cell can take given everything shown; a cell for
    which both are equal is disclosed, and the smallest visible non-zero cell of one of
    its lines is suppressed too, then steps 3 and 4 repeat.
+5. **Tables shown together.** A page that shows the same counts at several levels (by
+   staff member, by agency, all agencies; by agency and month, by month) gives a line
+   for every figure that is the sum of figures in another table. :class:`Linked` takes
+   the tables and the sums between them, and rules 1 to 4 run over all their cells at
+   once, so that no table gives away what another hides.
 
 Totals are taken to be the sums of their line (counts of disjoint things). A table
 whose "totals" count distinct people across categories is not additive and needs its
 own care.
 
-Use :func:`suppress_counts` for count tables and :func:`suppress_rates` for rate tables;
-each returns the display frame (suppressed columns as text) and a boolean mask of the
-suppressed cells.
+Use :func:`suppress_counts` for a count table, :func:`suppress_rates` for a rate
+table, and :class:`Linked` for tables shown together; each returns the display frame
+(suppressed counts as text) and a boolean mask of what is suppressed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -47,12 +62,21 @@ from metrics.settings import settings
 
 COMPLEMENTARY_MARKER = "*"
 
+# A line: the indices of its cells and of its total, in a flat array of counts.
+Line = tuple[list[int], int]
+
 
 class Suppressed(NamedTuple):
     """``display``: the frame to show, suppressed columns as text; ``mask``: True where suppressed."""
 
     display: pl.DataFrame
     mask: pl.DataFrame
+
+    def hidden_rows(self) -> pl.Series:
+        """True for each row with anything suppressed: a chart leaves such rows out."""
+        if not self.mask.width:
+            return pl.Series("hidden", [False] * self.display.height, pl.Boolean)
+        return self.mask.select(pl.any_horizontal(pl.all()).alias("hidden")).to_series()
 
 
 def small_marker(max_count: int | None = None) -> str:
@@ -64,23 +88,7 @@ def _max(max_count: int | None) -> int:
 
 
 # ---------------------------------------------------------------------------
-# The grid: a numpy array of counts, its totals and the lines they make
-
-
-def _lines(shape: tuple[int, int], total_row: bool, total_column: bool) -> list[tuple[list[tuple[int, int]],
-                                                                                       tuple[int, int]]]:
-    """(cells, total cell) of every line of a grid whose last row/column may hold totals."""
-    rows, cols = shape
-    inner_rows = rows - 1 if total_row else rows
-    inner_cols = cols - 1 if total_column else cols
-    lines = []
-    if total_column:
-        for i in range(rows):
-            lines.append(([(i, j) for j in range(inner_cols)], (i, cols - 1)))
-    if total_row:
-        for j in range(cols):
-            lines.append(([(i, j) for i in range(inner_rows)], (rows - 1, j)))
-    return lines
+# Cells and the lines between them
 
 
 def _bounds(values: np.ndarray, primary: np.ndarray, max_count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +99,7 @@ def _bounds(values: np.ndarray, primary: np.ndarray, max_count: int) -> tuple[np
     return lo, hi
 
 
-def _members(cells, total) -> list[tuple[tuple[int, int], int]]:
+def _members(cells: list[int], total: int) -> list[tuple[int, int]]:
     """A line as the equation sum(cells) - total = 0: (cell, coefficient) pairs."""
     return [(c, 1) for c in cells] + [(total, -1)]
 
@@ -127,56 +135,96 @@ def _suppress_more(values, suppressed, cells, total) -> bool:
     return False
 
 
-def _exact_ranges(values, suppressed, lo, hi, lines) -> dict[tuple[int, int], tuple[float, float]]:
+def _groups(suppressed: np.ndarray, lines: Sequence[Line]) -> list[tuple[list[int], list[Line]]]:
+    """The hidden cells in groups tied by lines, each with the lines that hold its cells.
+
+    Cells of different groups share no line, so the range of each is found within its group.
+    """
+    parent = {int(c): int(c) for c in np.flatnonzero(suppressed)}
+
+    def root(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    touching = []
+    for cells, total in lines:
+        hidden = [c for c in [*cells, total] if suppressed[c]]
+        if hidden:
+            touching.append(((cells, total), hidden))
+            for c in hidden[1:]:
+                parent[root(c)] = root(hidden[0])
+    groups: dict[int, tuple[list[int], list[Line]]] = {}
+    for c in parent:
+        groups.setdefault(root(c), ([], []))[0].append(c)
+    for line, hidden in touching:
+        groups[root(hidden[0])][1].append(line)
+    return list(groups.values())
+
+
+def _ranges(values, suppressed, lo, hi, lines) -> dict[int, tuple[int, int]]:
     """The least and greatest value of every suppressed cell consistent with what is shown."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    hidden = [tuple(c) for c in np.argwhere(suppressed)]
-    if not hidden:
-        return {}
-    index = {c: k for k, c in enumerate(hidden)}
-    rows, rhs = [], []
-    for cells, total in lines:
-        line = cells + [total]
-        if not any(suppressed[c] for c in line):
-            continue
-        row = np.zeros(len(hidden))
-        known = 0
-        for c in cells:
-            if suppressed[c]:
-                row[index[c]] += 1
-            else:
-                known += int(values[c])
-        if suppressed[total]:
-            row[index[total]] -= 1
-            target = -known
-        else:
-            target = int(values[total]) - known
-        rows.append(row)
-        rhs.append(target)
-    bounds = Bounds([lo[c] for c in hidden], [hi[c] for c in hidden])
-    constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
-    integrality = np.ones(len(hidden))
     ranges = {}
-    for c, k in index.items():
-        objective = np.zeros(len(hidden))
-        objective[k] = 1
-        low = milp(objective, constraints=constraints, integrality=integrality, bounds=bounds)
-        high = milp(-objective, constraints=constraints, integrality=integrality, bounds=bounds)
-        if low.status != 0 or high.status != 0:  # pragma: no cover - the true values are always feasible
-            raise RuntimeError("suppression check: the shown table has no solution; are the totals sums?")
-        ranges[c] = (round(low.fun), round(-high.fun))
+    for hidden, held in _groups(suppressed, lines):
+        index = {c: k for k, c in enumerate(hidden)}
+        rows, rhs = [], []
+        for cells, total in held:
+            row = np.zeros(len(hidden))
+            known = 0
+            for c in cells:
+                if suppressed[c]:
+                    row[index[c]] += 1
+                else:
+                    known += int(values[c])
+            if suppressed[total]:
+                row[index[total]] -= 1
+                target = -known
+            else:
+                target = int(values[total]) - known
+            rows.append(row)
+            rhs.append(target)
+        bounds = Bounds([lo[c] for c in hidden], [hi[c] for c in hidden])
+        constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
+        integrality = np.ones(len(hidden))
+        for c, k in index.items():
+            if not rows:
+                ranges[c] = (int(lo[c]), int(hi[c]))
+                continue
+            objective = np.zeros(len(hidden))
+            objective[k] = 1
+            low = milp(objective, constraints=constraints, integrality=integrality, bounds=bounds)
+            high = milp(-objective, constraints=constraints, integrality=integrality, bounds=bounds)
+            if low.status != 0 or high.status != 0:  # pragma: no cover - the true values are always feasible
+                raise RuntimeError("suppression check: the shown figures have no solution; are the totals sums?")
+            ranges[c] = (round(low.fun), round(-high.fun))
     return ranges
 
 
-def suppress_grid(values: np.ndarray, total_row: bool = False, total_column: bool = False,
-                  max_count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(suppressed, primary) boolean arrays for a grid of counts whose last row/column may be totals."""
+def disclosed(values: np.ndarray, suppressed: np.ndarray, lines: Sequence[Line],
+              max_count: int | None = None) -> list[int]:
+    """The suppressed cells whose value a reader can work out exactly from everything shown.
+
+    ``values`` is a flat array of counts, ``suppressed`` marks what is hidden, ``lines`` are
+    (cells, total) index pairs. A hidden small count is known to be from 1 to ``max_count``,
+    a hidden other count to be above it.
+    """
+    limit = _max(max_count)
+    values = np.asarray(values, dtype=np.int64)
+    primary = (values >= 1) & (values <= limit)
+    lo, hi = _bounds(values, primary, limit)
+    return sorted(c for c, (low, high) in _ranges(values, suppressed, lo, hi, lines).items() if low == high)
+
+
+def suppress_linked(values: np.ndarray, lines: Sequence[Line],
+                    max_count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(suppressed, primary) boolean arrays for a flat array of counts tied by ``lines``."""
     limit = _max(max_count)
     values = np.asarray(values, dtype=np.int64)
     primary = (values >= 1) & (values <= limit)
     suppressed = primary.copy()
-    lines = _lines(values.shape, total_row, total_column)
     if not lines:
         return suppressed, primary
     lo, hi = _bounds(values, primary, limit)
@@ -187,15 +235,52 @@ def suppress_grid(values: np.ndarray, total_row: bool = False, total_column: boo
             for cells, total in lines:
                 if not _line_safe(values, suppressed, lo, hi, cells, total):
                     changed = _suppress_more(values, suppressed, cells, total) or changed
-        disclosed = [c for c, (low, high) in _exact_ranges(values, suppressed, lo, hi, lines).items()
-                     if low == high]
-        if not disclosed:
+        found = [c for c, (low, high) in _ranges(values, suppressed, lo, hi, lines).items() if low == high]
+        if not found:
             return suppressed, primary
         # Widen a line through a disclosed cell; failing that, any line that hides something.
-        through = [line for cell in disclosed for line in lines if cell in line[0] or cell == line[1]]
+        through = [line for cell in found for line in lines if cell in line[0] or cell == line[1]]
         hiding = [line for line in lines if any(suppressed[c] for c in line[0] + [line[1]])]
         if not any(_suppress_more(values, suppressed, *line) for line in through + hiding):  # pragma: no cover
-            raise RuntimeError(f"suppression check: cells {disclosed} disclosed and nothing left to hide")
+            raise RuntimeError(f"suppression check: cells {found} disclosed and nothing left to hide")
+
+
+# ---------------------------------------------------------------------------
+# The grid: a table of counts whose last row and/or column may hold totals
+
+
+def grid_lines(shape: tuple[int, int], total_row: bool, total_column: bool) -> list[Line]:
+    """The lines of a grid whose last row/column may hold totals, as indices of the flattened grid."""
+    rows, cols = shape
+    inner_rows = rows - 1 if total_row else rows
+    inner_cols = cols - 1 if total_column else cols
+    lines = []
+    if total_column:
+        for i in range(rows):
+            lines.append(([i * cols + j for j in range(inner_cols)], i * cols + cols - 1))
+    if total_row:
+        for j in range(cols):
+            lines.append(([i * cols + j for i in range(inner_rows)], (rows - 1) * cols + j))
+    return lines
+
+
+def suppress_grid(values: np.ndarray, total_row: bool = False, total_column: bool = False,
+                  max_count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(suppressed, primary) boolean arrays for a grid of counts whose last row/column may be totals."""
+    values = np.asarray(values, dtype=np.int64)
+    suppressed, primary = suppress_linked(values.ravel(), grid_lines(values.shape, total_row, total_column),
+                                          max_count)
+    return suppressed.reshape(values.shape), primary.reshape(values.shape)
+
+
+def _shown_counts(name: str, raw: list, primary, suppressed, marker: str) -> pl.Series:
+    return pl.Series(name, [
+        None if value is None
+        else marker if primary[i]
+        else COMPLEMENTARY_MARKER if suppressed[i]
+        else str(int(value))
+        for i, value in enumerate(raw)
+    ], pl.String)
 
 
 def suppress_counts(frame: pl.DataFrame, count_columns: list[str], total_row: bool = False,
@@ -211,55 +296,185 @@ def suppress_counts(frame: pl.DataFrame, count_columns: list[str], total_row: bo
     if (total_row or total_column) and not count_columns:
         raise ValueError("totals need count columns")
     counts = frame.select(count_columns)
-    if total_row or total_column:
-        if counts.null_count().sum_horizontal().item():
-            raise ValueError("a table with totals may not have empty counts")
-        values = counts.to_numpy().astype(np.int64) if counts.height else np.zeros((0, len(count_columns)), np.int64)
-        suppressed, primary = suppress_grid(values, total_row, total_column, limit)
-    else:
-        values = counts.fill_null(0).to_numpy().astype(np.int64) if counts.height else np.zeros(
-            (0, len(count_columns)), np.int64)
-        primary = (values >= 1) & (values <= limit)
-        suppressed = primary
+    if (total_row or total_column) and counts.null_count().sum_horizontal().item():
+        raise ValueError("a table with totals may not have empty counts")
+    values = counts.fill_null(0).to_numpy().astype(np.int64) if counts.height else np.zeros(
+        (0, len(count_columns)), np.int64)
+    suppressed, primary = suppress_grid(values, total_row, total_column, limit)
     marker = small_marker(limit)
-    display_columns, mask_columns = [], []
-    for k, name in enumerate(count_columns):
-        raw = frame[name].to_list()
-        shown = [
-            None if value is None
-            else marker if primary[i, k]
-            else COMPLEMENTARY_MARKER if suppressed[i, k]
-            else str(int(value))
-            for i, value in enumerate(raw)
-        ]
-        display_columns.append(pl.Series(name, shown, pl.String))
-        mask_columns.append(pl.Series(name, suppressed[:, k].tolist() if len(raw) else [], pl.Boolean))
+    display_columns = [_shown_counts(name, frame[name].to_list(), primary[:, k], suppressed[:, k], marker)
+                       for k, name in enumerate(count_columns)]
+    mask_columns = [pl.Series(name, suppressed[:, k].tolist(), pl.Boolean) for k, name in enumerate(count_columns)]
     return Suppressed(frame.with_columns(display_columns), pl.DataFrame(mask_columns))
 
 
 def suppress_rates(frame: pl.DataFrame, numerator: str, denominator: str, rate_columns: list[str],
-                   max_count: int | None = None) -> Suppressed:
-    """Suppress every rate whose numerator or denominator is from 1 to ``max_count``.
+                   total_row: bool = False, max_count: int | None = None) -> Suppressed:
+    """Suppress every rate resting on 1 to ``max_count`` people, or leaving 1 to ``max_count`` out.
 
+    A row's rate is suppressed when its numerator, its denominator or their difference is
+    from 1 to ``max_count`` (rule 2), or when a complementary suppression reaches it.
     ``rate_columns`` (the rate and its interval bounds, say) become null on those rows and
-    keep their type; ``numerator`` and ``denominator`` come back as text with small counts
-    shown as ``<11``. The mask has the numerator, denominator and rate columns.
+    keep their type; ``numerator`` and ``denominator`` come back as text (``<11`` when
+    small, ``*`` when hidden to protect another figure). With ``total_row`` the last row
+    holds the totals of the others, as in :func:`suppress_counts`. The mask has the
+    numerator, denominator and rate columns.
     """
-    limit = _max(max_count)
-    small_num = pl.col(numerator).is_between(1, limit).fill_null(False)
-    small_den = pl.col(denominator).is_between(1, limit).fill_null(False)
-    hide = small_num | small_den
-    marker = small_marker(limit)
-
-    def shown(column: str, small: pl.Expr) -> pl.Expr:
-        return (pl.when(small).then(pl.lit(marker))
-                .otherwise(pl.col(column).cast(pl.Int64).cast(pl.String)).alias(column))
-
+    counts = frame.select(numerator, denominator)
+    if counts.null_count().sum_horizontal().item():
+        raise ValueError("a rate needs its numerator and denominator")
+    n = counts[numerator].to_numpy().astype(np.int64)
+    d = counts[denominator].to_numpy().astype(np.int64)
+    if (n > d).any() or (n < 0).any():
+        raise ValueError(f"{numerator} must be from 0 to {denominator}")
+    grid = np.column_stack([n, d - n, d]) if len(n) else np.zeros((0, 3), np.int64)
+    suppressed, primary = suppress_grid(grid, total_row, total_column=True, max_count=max_count)
+    marker = small_marker(max_count)
+    hide = pl.Series(suppressed.any(axis=1).tolist(), dtype=pl.Boolean)
     display = frame.with_columns(
-        [shown(numerator, small_num), shown(denominator, small_den)]
-        + [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in rate_columns]
+        _shown_counts(numerator, n.tolist(), primary[:, 0], suppressed[:, 0], marker),
+        _shown_counts(denominator, d.tolist(), primary[:, 2], suppressed[:, 2], marker),
+        *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in rate_columns],
     )
-    mask = frame.select(
-        [small_num.alias(numerator), small_den.alias(denominator)] + [hide.alias(c) for c in rate_columns]
+    mask = pl.DataFrame(
+        [pl.Series(numerator, suppressed[:, 0].tolist(), pl.Boolean),
+         pl.Series(denominator, suppressed[:, 2].tolist(), pl.Boolean)]
+        + [hide.alias(c) for c in rate_columns]
     )
     return Suppressed(display, mask)
+
+
+# ---------------------------------------------------------------------------
+# Tables shown together
+
+
+@dataclass(frozen=True)
+class Counted:
+    """How a table's figures rest on people.
+
+    ``counts``: the columns counting people (or what happens to them). ``within``: pairs
+    (part, whole) of those columns on one row, such as (met, due): the whole minus the
+    part is a count too (rule 2), kept as the column ``complement(part, whole)``.
+    ``derived``: figures computed from the row's counts (rates, intervals, medians),
+    hidden whenever any count of the row is.
+    """
+
+    counts: tuple[str, ...]
+    within: tuple[tuple[str, str], ...] = ()
+    derived: tuple[str, ...] = ()
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        return self.counts + tuple(complement(part, whole) for part, whole in self.within)
+
+
+def complement(part: str, whole: str) -> str:
+    """The name of the count ``whole - part`` (the contact periods not met, say)."""
+    return f"{whole}_minus_{part}"
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    frame: pl.DataFrame
+    keys: tuple[str, ...]
+    counted: Counted
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Tables of counts shown together, the sums between them, and their suppression as one (rule 5).
+
+    Build it with :meth:`add` and :meth:`sums` (each returns a new ``Linked``), then call
+    :meth:`suppress`::
+
+        Linked().add("staff", staff, ("agency_id", "staff_id"), counted)
+                .add("agency", agency, ("agency_id",), counted)
+                .sums("staff", "agency")
+                .suppress()
+    """
+
+    tables: tuple[_Table, ...] = ()
+    relations: tuple[tuple[str, str], ...] = ()
+    max_count: int = field(default_factory=lambda: settings().suppression_max_count)
+
+    def add(self, name: str, frame: pl.DataFrame, keys: Sequence[str], counted: Counted) -> Linked:
+        """A table: its rows are told apart by ``keys``."""
+        if any(t.name == name for t in self.tables):
+            raise ValueError(f"a table named {name} is already linked")
+        table = _Table(name, frame, tuple(keys), counted)
+        return Linked(self.tables + (table,), self.relations, self.max_count)
+
+    def sums(self, parts: str, whole: str) -> Linked:
+        """Each row of ``whole`` is the sum of the rows of ``parts`` that share its keys, in
+        every count the two tables share (``whole`` with no keys: one row, the sum of all)."""
+        return Linked(self.tables, self.relations + ((parts, whole),), self.max_count)
+
+    def _table(self, name: str) -> _Table:
+        return next(t for t in self.tables if t.name == name)
+
+    def cells(self) -> tuple[np.ndarray, list[Line], dict[tuple[str, str], np.ndarray]]:
+        """Every count as one flat array, the lines between them, and the cell of each
+        (table, count) by row."""
+        values: list[int] = []
+        ids: dict[tuple[str, str], np.ndarray] = {}
+        lines: list[Line] = []
+
+        def place(table: str, name: str, column: pl.Series) -> np.ndarray:
+            start = len(values)
+            values.extend(column.fill_null(0).cast(pl.Int64).to_list())
+            ids[table, name] = np.arange(start, len(values))
+            return ids[table, name]
+
+        for table in self.tables:
+            frame = table.frame
+            for name in table.counted.counts:
+                place(table.name, name, frame[name])
+            for part, whole in table.counted.within:
+                if frame.select(pl.col(part).is_null() | pl.col(whole).is_null()).to_series().any():
+                    raise ValueError(f"{table.name}: {part} and {whole} must both be given")
+                rest = place(table.name, complement(part, whole), frame[whole] - frame[part])
+                for i, c in enumerate(rest):
+                    lines.append(([int(ids[table.name, part][i]), int(c)], int(ids[table.name, whole][i])))
+        for parts_name, whole_name in self.relations:
+            parts, whole = self._table(parts_name), self._table(whole_name)
+            shared = [q for q in whole.counted.quantities if q in parts.counted.quantities]
+            groups = parts.frame.with_row_index("_row").group_by(list(whole.keys) or pl.lit(0)).agg("_row")
+            by_key = {tuple(row[:-1]) if whole.keys else (): row[-1] for row in groups.iter_rows()}
+            for i, key in enumerate(whole.frame.select(whole.keys).iter_rows() if whole.keys else [()]):
+                members = by_key.get(tuple(key), [])
+                if not members:
+                    continue
+                for q in shared:
+                    cells = [int(ids[parts.name, q][r]) for r in members]
+                    total = int(ids[whole.name, q][i])
+                    if sum(values[c] for c in cells) != values[total]:
+                        raise ValueError(f"{whole.name}.{q} is not the sum of {parts.name}.{q} for {key}")
+                    lines.append((cells, total))
+        return np.asarray(values, dtype=np.int64), lines, ids
+
+    def suppress(self) -> dict[str, Suppressed]:
+        """Each table with its counts as text (``<11``, ``*``) and its derived figures null
+        where any count of the row is hidden; the complements come as extra text columns."""
+        values, lines, ids = self.cells()
+        suppressed, primary = suppress_linked(values, lines, self.max_count)
+        marker = small_marker(self.max_count)
+        shown = {}
+        for table in self.tables:
+            quantities = table.counted.quantities
+            hidden_row = np.zeros(table.frame.height, dtype=bool)
+            columns, masks = [], []
+            for q in quantities:
+                cell = ids[table.name, q]
+                hidden_row |= suppressed[cell]
+                raw = table.frame[q].to_list() if q in table.frame.columns else values[cell].tolist()
+                columns.append(_shown_counts(q, raw, primary[cell], suppressed[cell], marker))
+                if q in table.counted.counts:
+                    masks.append(pl.Series(q, suppressed[cell].tolist(), pl.Boolean))
+            hide = pl.Series(hidden_row.tolist(), dtype=pl.Boolean)
+            derived = [c for c in table.counted.derived if c in table.frame.columns]
+            display = table.frame.with_columns(
+                *columns, *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in derived]
+            )
+            shown[table.name] = Suppressed(display, pl.DataFrame(masks + [hide.alias(c) for c in derived]))
+        return shown

@@ -6,7 +6,16 @@ import numpy as np
 import polars as pl
 import pytest
 
-from metrics.suppression import COMPLEMENTARY_MARKER, suppress_counts, suppress_grid, suppress_rates
+from metrics.suppression import (
+    COMPLEMENTARY_MARKER,
+    Counted,
+    Linked,
+    disclosed,
+    grid_lines,
+    suppress_counts,
+    suppress_grid,
+    suppress_rates,
+)
 
 S = "<11"
 C = COMPLEMENTARY_MARKER
@@ -93,23 +102,93 @@ def test_totals_need_complete_counts():
 
 def test_rates():
     frame = pl.DataFrame({
-        "agency": ["A", "B", "C", "D", "E"],
-        "met": [5, 40, 0, 12, 0],
-        "due": [50, 45, 30, 8, 0],
-        "rate": [0.1, 40 / 45, 0.0, 1.5, None],
-        "ci_low": [0.04, 0.76, 0.0, 0.5, None],
+        "agency": ["A", "B", "C", "D", "E", "F", "G", "H"],
+        "met": [5, 40, 0, 8, 0, 95, 60, 12],
+        "due": [50, 45, 30, 9, 0, 100, 100, 12],
+        "rate": [0.1, 40 / 45, 0.0, 8 / 9, None, 0.95, 0.6, 1.0],
+        "ci_low": [0.04, 0.76, 0.0, 0.5, None, 0.89, 0.5, 0.76],
     })
     display, mask = suppress_rates(frame, "met", "due", ["rate", "ci_low"])
+    # A: 5 met is small. B: 45 - 40 = 5 not met is small, so 40 is hidden too (45 stays).
+    # C: 0 met of 30 is shown. D: 8 of 9, both small (and 1 not met). E: nothing due.
+    # F: the CMS example, 95 of 100 would say "5 not met". G: 60 of 100, 40 not met: shown.
+    # H: 12 of 12, none not met: shown.
     assert display.to_dict(as_series=False) == {
-        "agency": ["A", "B", "C", "D", "E"],
-        "met": [S, "40", "0", "12", "0"],
-        "due": ["50", "45", "30", S, "0"],
-        "rate": [None, 40 / 45, 0.0, None, None],
-        "ci_low": [None, 0.76, 0.0, None, None],
+        "agency": ["A", "B", "C", "D", "E", "F", "G", "H"],
+        "met": [S, C, "0", S, "0", C, "60", "12"],
+        "due": ["50", "45", "30", S, "0", "100", "100", "12"],
+        "rate": [None, None, 0.0, None, None, None, 0.6, 1.0],
+        "ci_low": [None, None, 0.0, None, None, None, 0.5, 0.76],
     }
     assert display.schema["rate"] == pl.Float64
-    assert mask["rate"].to_list() == [True, False, False, True, False]
-    assert mask["met"].to_list() == [True, False, False, False, False]
+    assert mask["rate"].to_list() == [True, True, False, True, False, True, False, False]
+    assert mask["met"].to_list() == [True, True, False, True, False, True, False, False]
+    assert mask["due"].to_list() == [False, False, False, True, False, False, False, False]
+
+
+def test_a_rate_above_its_denominator_is_refused():
+    with pytest.raises(ValueError, match="from 0 to due"):
+        suppress_rates(pl.DataFrame({"met": [12], "due": [8]}), "met", "due", [])
+
+
+def test_rates_with_a_total_row():
+    # Rows as [met, not met | due]: A [3, 17 | 20], B [25, 15 | 40], C [50, 10 | 60], Total [78, 42 | 120].
+    # A's 3 and C's 10 not met are small. Row A then hides its 17 not met, row C its 50 met.
+    # Column "met": 3 + 50 = 78 - 25 = 53, with 3 in 1..10, gives C's met as 43..52; column
+    # "not met": 17 + 10 = 27. Together A's met is 1, 2 or 3: no cell has a single value.
+    frame = pl.DataFrame({"agency": ["A", "B", "C", "Total"], "met": [3, 25, 50, 78], "due": [20, 40, 60, 120],
+                          "rate": [0.15, 0.625, 50 / 60, 0.65]})
+    display, mask = suppress_rates(frame, "met", "due", ["rate"], total_row=True)
+    assert display.to_dict(as_series=False) == {
+        "agency": ["A", "B", "C", "Total"], "met": [S, "25", C, "78"], "due": ["20", "40", "60", "120"],
+        "rate": [None, 0.625, None, 0.65]}
+    assert mask["rate"].to_list() == [True, False, True, False]
+
+
+def test_linked_tables_protect_each_other():
+    # Staff s1 (4) and s2 (5) make agency A's 9; s3 (25) and s4 (26) make B's 51; all agencies 60.
+    # s1, s2 and A are small. All = A + B would give A away, so B is hidden; B = s3 + s4 would
+    # then give B away, so s3 (the smaller) is hidden too.
+    counted = Counted(("caseload",), derived=("utilization",))
+    staff = pl.DataFrame({"agency_id": ["A", "A", "B", "B"], "staff_id": ["s1", "s2", "s3", "s4"],
+                          "caseload": [4, 5, 25, 26], "utilization": [0.2, 0.25, 1.25, 1.3]})
+    agency = pl.DataFrame({"agency_id": ["A", "B"], "caseload": [9, 51], "utilization": [0.225, 1.275]})
+    overall = pl.DataFrame({"caseload": [60], "utilization": [0.75]})
+    shown = (Linked(max_count=10)
+             .add("staff", staff, ("agency_id", "staff_id"), counted)
+             .add("agency", agency, ("agency_id",), counted)
+             .add("all", overall, (), counted)
+             .sums("staff", "agency")
+             .sums("agency", "all")
+             .suppress())
+    assert shown["staff"].display["caseload"].to_list() == [S, S, C, "26"]
+    assert shown["staff"].display["utilization"].to_list() == [None, None, None, 1.3]
+    assert shown["agency"].display["caseload"].to_list() == [S, C]
+    assert shown["all"].display["caseload"].to_list() == ["60"]
+    assert shown["staff"].hidden_rows().to_list() == [True, True, True, False]
+
+
+def test_linked_rates_keep_their_complements_and_match_a_total_row():
+    # The rows of test_rates_with_a_total_row, linked to a one-row table of all agencies.
+    counted = Counted(("met", "due"), (("met", "due"),), ("rate",))
+    agency = pl.DataFrame({"agency": ["A", "B", "C"], "met": [3, 25, 50], "due": [20, 40, 60],
+                           "rate": [0.15, 0.625, 50 / 60]})
+    overall = pl.DataFrame({"met": [78], "due": [120], "rate": [0.65]})
+    shown = (Linked(max_count=10).add("agency", agency, ("agency",), counted).add("all", overall, (), counted)
+             .sums("agency", "all").suppress())
+    display = shown["agency"].display
+    assert display["met"].to_list() == [S, "25", C]
+    assert display["due_minus_met"].to_list() == [C, "15", S]
+    assert display["rate"].to_list() == [None, 0.625, None]
+    assert shown["all"].display.row(0) == ("78", "120", 0.65, "42")
+
+
+def test_linked_tables_must_add_up():
+    counted = Counted(("n",))
+    parts = pl.DataFrame({"k": ["a", "a"], "n": [20, 30]})
+    whole = pl.DataFrame({"k": ["a"], "n": [51]})
+    with pytest.raises(ValueError, match="not the sum"):
+        Linked().add("parts", parts, ("k",), counted).add("whole", whole, ("k",), counted).sums("parts", "whole").cells()
 
 
 # ---------------------------------------------------------------------------
@@ -209,3 +288,33 @@ def test_each_suppressed_cell_has_another_possible_value(seed):
             assert alternative_exists(table, suppressed, primary, lines, cell, 10), (table, suppressed, cell)
             checked += 1
     assert checked > 50
+
+
+def test_the_exact_check_finds_what_one_line_gives_away():
+    # Row [3, 20 | 23] with only the 3 hidden: 23 - 20 = 3. Hiding the 20 as well leaves 3 + x = 23.
+    values = np.array([3, 20, 23])
+    lines = grid_lines((1, 3), total_row=False, total_column=True)
+    assert disclosed(values, np.array([True, False, False]), lines, 10) == [0]
+    assert disclosed(values, np.array([True, True, False]), lines, 10) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_linked_random_hierarchies_disclose_nothing(seed):
+    # Staff in agencies, agencies in one total: after suppression no hidden cell has one value.
+    rng = np.random.default_rng(200 + seed)
+    counted = Counted(("n",))
+    for _ in range(15):
+        agencies = int(rng.integers(1, 5))
+        size = int(rng.integers(2, 9))
+        staff = pl.DataFrame({"agency": [f"A{int(a)}" for a in rng.integers(0, agencies, size=size)],
+                              "n": rng.integers(0, 30, size=size)})
+        agency = staff.group_by("agency").agg(pl.col("n").sum())
+        overall = agency.select(pl.col("n").sum())
+        linked = (Linked(max_count=10).add("staff", staff.with_row_index("s"), ("agency", "s"), counted)
+                  .add("agency", agency, ("agency",), counted).add("all", overall, (), counted)
+                  .sums("staff", "agency").sums("agency", "all"))
+        values, lines, ids = linked.cells()
+        shown = linked.suppress()
+        hidden = np.concatenate([shown[name].mask["n"].to_numpy() for name in ("staff", "agency", "all")])
+        assert disclosed(values, hidden, lines, 10) == []
+        assert (hidden[(values >= 1) & (values <= 10)]).all()
