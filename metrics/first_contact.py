@@ -21,6 +21,8 @@ Choices where the definitions leave room:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import duckdb
 import numpy as np
 import polars as pl
@@ -54,10 +56,18 @@ def first_contact_episodes(con: duckdb.DuckDBPyConnection, filters: Filters,
     or at the end of its discharge day if that is earlier.
     """
     settings = settings or current_settings()
-    return query(con, "first_contact_episodes", **filters.params(),
-                 standard_hours=settings.first_contact_standard_hours,
-                 emergency_hours=settings.first_contact_emergency_hours,
-                 time_zone=settings.time_zone)
+    return _episodes(con, filters, settings.first_contact_standard_hours,
+                     settings.first_contact_emergency_hours, settings.time_zone)
+
+
+# The agency table, the curve and the trend of one page all start from the same episodes,
+# which take a pass over every contact; a few recent filter sets are kept (frames are
+# never changed in place, so sharing them is safe).
+@lru_cache(maxsize=4)
+def _episodes(con: duckdb.DuckDBPyConnection, filters: Filters, standard_hours: float,
+              emergency_hours: float, time_zone: str) -> pl.DataFrame:
+    return query(con, "first_contact_episodes", **filters.params(), standard_hours=standard_hours,
+                 emergency_hours=emergency_hours, time_zone=time_zone)
 
 
 def first_contact_agency(con: duckdb.DuckDBPyConnection, filters: Filters,
