@@ -26,11 +26,18 @@ from metrics import quality
 from metrics.docs import first_sentence
 from metrics.filters import Filters
 from metrics.first_contact import first_contact_agency
-from metrics.headlines import HEADLINES, change_text, format_value, headline_filters, previous_quarter
+from metrics.headlines import (
+    HEADLINES,
+    change_text,
+    format_value,
+    headline_filters,
+    headline_value,
+    previous_quarter,
+)
 from metrics.outputs import OUTPUTS
+from metrics.public import COUNTED, public_rows
 from metrics.quarters import Quarter
 from metrics.settings import settings
-from metrics.suppression import suppress_rates
 
 PAGE_MM = (338.67, 190.5)  # 16:9, the size of a projected slide
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -112,23 +119,17 @@ class Deck:
     pages: int
 
 
-def _small(column: str) -> pl.Expr:
-    return pl.col(column).is_between(1, settings().suppression_max_count)
+def chart_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """The rows a deck may show: none resting on 1 to 10 people, or leaving 1 to 10 out
+    (metrics.public). A chart cannot print "<11", so such a row is left out.
 
-
-def public_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """The rows a deck may show: none resting on 1 to 10 people (small-cell suppression).
-
-    A chart cannot print "<11", so such a row is left out. Counts of programs and plans are
-    about organisations and stay.
+    A curve of first contact is drawn for an agency only when its referrals may be shown.
     """
-    if measure == "caseload_agency":
-        return frame.filter(~_small("caseload"))
-    if measure == "adherence_agency":
-        return frame.filter(~suppress_rates(frame, "periods_met", "periods_due", ["adherence"]).mask["adherence"])
     if measure == "first_contact_curve":
-        few = first_contact_agency(con, filters).filter(_small("referrals") | _small("due") | _small("met"))
-        return frame.join(few.select("agency_id", "emergency"), on=["agency_id", "emergency"], how="anti")
+        shown = public_rows("first_contact_agency", first_contact_agency(con, filters))
+        return frame.join(shown.select("agency_id", "emergency"), on=["agency_id", "emergency"], how="semi")
+    if measure in COUNTED:
+        return public_rows(measure, frame)
     return frame
 
 
@@ -136,7 +137,7 @@ def _figures(con: duckdb.DuckDBPyConnection, filters: Filters, labels: dict[str,
     figures = []
     for slide in SLIDES:
         counted = headline_filters(filters, HEADLINE_BY_KEY[slide.headline])
-        frame = public_rows(slide.measure, MEASURES[slide.measure].compute(con, counted), con, counted)
+        frame = chart_rows(slide.measure, MEASURES[slide.measure].compute(con, counted), con, counted)
         figures.append(slide.chart(frame, labels, filters.as_of))
     return figures
 
@@ -196,8 +197,8 @@ def build_deck(
         for slide, image in zip(SLIDES, images, strict=True):
             headline = HEADLINE_BY_KEY[slide.headline]
             now_filters, then_filters = headline_filters(filters, headline), headline_filters(earlier, headline)
-            now = headline.compute(MEASURES[headline.measure].compute(con, now_filters))
-            then = headline.compute(MEASURES[headline.measure].compute(con, then_filters))
+            now = headline_value(headline, MEASURES[headline.measure].compute(con, now_filters), public=True)
+            then = headline_value(headline, MEASURES[headline.measure].compute(con, then_filters), public=True)
             pdf.add_page()
             pdf.heading(slide.title)
             left = 92
@@ -210,20 +211,24 @@ def build_deck(
             pdf.paragraph(first_sentence(slide.definition), 12, left)
             pdf.image(str(image), x=14 + left + 6, y=26, w=PAGE_MM[0] - (14 + left + 6) - 10)
 
-    summary = quality.load_summary(con)
     first, last = quality.event_date_range(con)
     pdf.add_page()
     pdf.heading("About these figures")
+    if agencies is None:
+        summary = quality.load_summary(con)
+        checked = (
+            f"{summary['accepted'].sum():,} rows were accepted and {summary['rejected'].sum():,} rejected by the "
+            "checks of the extract contract; rejected rows are left out of every figure."
+        )
+    else:
+        # The checks cover every agency of the extract: an agency's deck does not count them.
+        checked = "Rows rejected by the checks of the extract contract are left out of every figure."
     pdf.paragraph(
-        f"Extract {extract_name}: events from {first:%d %B %Y} to {last:%d %B %Y}. "
-        f"{summary['accepted'].sum():,} rows were accepted and {summary['rejected'].sum():,} rejected by the checks of "
-        "the extract contract; rejected rows are left out of every figure.\n\n"
-        f"Small numbers are suppressed: an agency's figure resting on 1 to {settings().suppression_max_count} "
-        "clients, referrals or contact periods is left out of the charts. Counts of programs and plans are about "
-        "organisations and are shown.\n\n"
-        f"Small numbers are suppressed: an agency's figure resting on 1 to {settings().suppression_max_count} "
-        "clients, referrals or contact periods is left out of the charts. Counts of programs and plans are about "
-        "organisations and are shown.\n\n"
+        f"Extract {extract_name}: events from {first:%d %B %Y} to {last:%d %B %Y}. {checked}\n\n"
+        f"Small numbers are suppressed: a figure resting on 1 to {settings().suppression_max_count} clients, "
+        "referrals or contact periods is left out of the charts, and so is a rate that leaves 1 to "
+        f"{settings().suppression_max_count} out (95 of 100 would say 5 were not). Such a headline reads "
+        '"Suppressed". Counts of programs, plans and staff are about the organisations and are shown.\n\n'
         "Each figure is counted as of the end of the report date. Rates carry 95% intervals. The definitions, and "
         "the policy rule behind each, are in the dashboard beside every chart.",
         14,

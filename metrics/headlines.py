@@ -11,6 +11,11 @@ import polars as pl
 
 from metrics.filters import Filters
 from metrics.settings import settings
+from metrics.suppression import suppress_rates
+
+# What a headline shows while presenting when its figure rests on few people (rule 2 of
+# metrics.suppression).
+SUPPRESSED = "suppressed"
 
 
 @dataclass(frozen=True)
@@ -24,11 +29,21 @@ class Headline:
     help: str = ""
     # Rates are taken over the quarter up to the report date; counts are snapshots on it.
     windowed: bool = False
+    # A rate's (numerator, denominator), people or their contact periods; None for counts of
+    # agencies, staff, programs and plans, which are shown whatever their size.
+    counts: Callable[[pl.DataFrame], tuple[int, int]] | None = None
 
 
-def _share(frame: pl.DataFrame, met: str, due: str) -> float | None:
-    total = frame[due].sum()
-    return float(frame[met].sum() / total) if total else None
+def _rate(key: str, label: str, measure: str, rows: pl.Expr, met: str, due: str, help: str = "") -> Headline:
+    def counts(frame: pl.DataFrame) -> tuple[int, int]:
+        chosen = frame.filter(rows)
+        return int(chosen[met].sum()), int(chosen[due].sum())
+
+    def share(frame: pl.DataFrame) -> float | None:
+        numerator, denominator = counts(frame)
+        return numerator / denominator if denominator else None
+
+    return Headline(key, label, measure, share, percent=True, help=help, windowed=True, counts=counts)
 
 
 def _count(condition: pl.Expr) -> Callable[[pl.DataFrame], int]:
@@ -51,40 +66,40 @@ HEADLINES: tuple[Headline, ...] = (
         _count(pl.col("band") == "over"),
         higher_is_better=False,
     ),
-    Headline(
+    _rate(
         "client_contact",
         "Contact periods met",
         "adherence_agency",
-        lambda f: _share(f.filter(pl.col("requirement") == "client_contact"), "periods_met", "periods_due"),
-        percent=True,
-        windowed=True,
+        pl.col("requirement") == "client_contact",
+        "periods_met",
+        "periods_due",
         help="Weekly (RSC) and bi-weekly (CM) client-contact periods met.",
     ),
-    Headline(
+    _rate(
         "rst_meeting",
         "RST-meeting periods met",
         "adherence_agency",
-        lambda f: _share(f.filter(pl.col("requirement") == "rst_meeting"), "periods_met", "periods_due"),
-        percent=True,
-        windowed=True,
+        pl.col("requirement") == "rst_meeting",
+        "periods_met",
+        "periods_due",
         help="Monthly (RSC) and 90-day (CM) RST-meeting periods met.",
     ),
-    Headline(
+    _rate(
         "reached_24h",
         "Referrals reached within 24 hours",
         "first_contact_agency",
-        lambda f: _share(f.filter(~pl.col("emergency")), "met", "due"),
-        percent=True,
-        windowed=True,
+        ~pl.col("emergency"),
+        "met",
+        "due",
         help="Non-emergency referrals whose first contact came within 24 hours.",
     ),
-    Headline(
+    _rate(
         "reached_30min",
         "Emergencies reached within 30 minutes",
         "first_contact_agency",
-        lambda f: _share(f.filter(pl.col("emergency")), "met", "due"),
-        percent=True,
-        windowed=True,
+        pl.col("emergency"),
+        "met",
+        "due",
     ),
     Headline(
         "programs_overdue",
@@ -127,16 +142,28 @@ def headline_filters(filters: Filters, headline: Headline) -> Filters:
     )
 
 
-def change_text(headline: Headline, now: float | int | None, before: float | int | None) -> str | None:
-    """The change since a quarter earlier, in points for rates; None when either is unknown."""
-    if now is None or before is None:
+def headline_value(headline: Headline, frame: pl.DataFrame, public: bool = False) -> float | int | str | None:
+    """The headline's figure; when ``public``, ``SUPPRESSED`` for a rate resting on 1 to
+    ``suppression_max_count`` people or leaving 1 to that many out."""
+    if public and headline.counts is not None:
+        met, due = headline.counts(frame)
+        if suppress_rates(pl.DataFrame({"met": [met], "due": [due]}), "met", "due", []).hidden_rows().item():
+            return SUPPRESSED
+    return headline.compute(frame)
+
+
+def change_text(headline: Headline, now: float | int | str | None, before: float | int | str | None) -> str | None:
+    """The change since a quarter earlier, in points for rates; None when either is unknown or suppressed."""
+    if now is None or before is None or SUPPRESSED in (now, before):
         return None
     if headline.percent:
         return f"{(now - before) * 100:+.1f} points"
     return f"{now - before:+,}"
 
 
-def format_value(headline: Headline, value: float | int | None) -> str:
+def format_value(headline: Headline, value: float | int | str | None) -> str:
     if value is None:
         return "–"
+    if value == SUPPRESSED:
+        return "Suppressed"
     return f"{value:.0%}" if headline.percent else f"{value:,}"

@@ -87,7 +87,7 @@ def test_the_pages_render_as_slide_shaped_images(deck, tmp_path):
 def test_the_deck_shows_no_figure_resting_on_one_to_ten_people(build):
     import polars as pl
 
-    from dashboard.deck import public_rows
+    from dashboard.deck import chart_rows
     from metrics.adherence import adherence_agency
     from metrics.caseload import caseload_agency
     from metrics.filters import Filters
@@ -101,8 +101,21 @@ def test_the_deck_shows_no_figure_resting_on_one_to_ten_people(build):
                            ("adherence_agency", adherence_agency(con, filters)),
                            ("first_contact_curve", first_contact_curve(con, filters))):
         assert not frame.is_empty(), measure
-        assert public_rows(measure, frame, con, filters).is_empty(), measure
+        assert chart_rows(measure, frame, con, filters).is_empty(), measure
     # Eleven clients on one caseload are shown.
     big = pl.DataFrame({"agency_id": ["A1"], "role": ["CM"], "caseload": [11], "capacity": [50.0],
                         "utilization": [0.22]})
-    assert public_rows("caseload_agency", big, con, filters).height == 1
+    assert chart_rows("caseload_agency", big, con, filters).height == 1
+
+
+def test_the_deck_leaves_out_a_rate_that_leaves_one_to_ten_out(build):
+    import polars as pl
+
+    from dashboard.deck import chart_rows
+    from metrics.filters import Filters
+
+    # 95 of 100 periods met says 5 were missed; 60 of 100 leaves 40 out and is shown.
+    frame = pl.DataFrame({"agency_id": ["A1", "A2"], "periods_met": [95, 60], "periods_due": [100, 100],
+                          "adherence": [0.95, 0.6], "ci_low": [0.89, 0.5], "ci_high": [0.98, 0.69]})
+    rows = chart_rows("adherence_agency", frame, build(), Filters(as_of=dt.date(2024, 3, 15)))
+    assert rows["agency_id"].to_list() == ["A2"]
