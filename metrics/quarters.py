@@ -44,3 +44,24 @@ class Quarter:
     def as_of(self) -> dt.date:
         """The last day of the quarter the meeting reviews."""
         return self.first_day - dt.timedelta(days=1)
+
+    @classmethod
+    def containing(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+
+def meetings_between(first: dt.date, last: dt.date, count: int = 8) -> list[Quarter]:
+    """The latest ``count`` quarters whose meeting reviews figures as of a day from ``first``
+    to ``last`` (the extract's dates), newest first."""
+    quarter = Quarter.containing(last)
+    # The quarter after the one holding `last` reviews the day its own quarter ends.
+    quarter = Quarter(quarter.year + 1, 1) if quarter.number == 4 else Quarter(quarter.year, quarter.number + 1)
+    found = []
+    while len(found) < count and quarter.as_of >= first:
+        if quarter.as_of <= last:
+            found.append(quarter)
+        quarter = quarter.previous()
+    return found

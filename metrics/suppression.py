@@ -163,44 +163,61 @@ def _groups(suppressed: np.ndarray, lines: Sequence[Line]) -> list[tuple[list[in
     return list(groups.values())
 
 
-def _ranges(values, suppressed, lo, hi, lines) -> dict[int, tuple[int, int]]:
-    """The least and greatest value of every suppressed cell consistent with what is shown."""
+def _solve(milp, objective: np.ndarray, problem: dict) -> np.ndarray:
+    found = milp(objective, **problem)
+    if found.status != 0:  # pragma: no cover - the true values always fit
+        raise RuntimeError("suppression check: the shown figures have no solution; are the totals sums?")
+    return np.round(found.x)
+
+
+def _fixed(values, suppressed, lo, hi, lines) -> list[int]:
+    """The suppressed cells that have a single possible value given everything shown.
+
+    The true values always fit what is shown, so a cell is free as soon as any fitting
+    assignment gives it another value. Pushing all undecided cells of a group up together,
+    then down, frees most of them in a few solves; each cell left is tried alone, down and up.
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    ranges = {}
+    fixed = []
     for hidden, held in _groups(suppressed, lines):
+        if not held:
+            fixed += [c for c in hidden if lo[c] == hi[c]]
+            continue
         index = {c: k for k, c in enumerate(hidden)}
-        rows, rhs = [], []
-        for cells, total in held:
-            row = np.zeros(len(hidden))
+        rows, rhs = np.zeros((len(held), len(hidden))), []
+        for r, (cells, total) in enumerate(held):
             known = 0
             for c in cells:
                 if suppressed[c]:
-                    row[index[c]] += 1
+                    rows[r, index[c]] += 1
                 else:
                     known += int(values[c])
             if suppressed[total]:
-                row[index[total]] -= 1
-                target = -known
+                rows[r, index[total]] -= 1
+                rhs.append(-known)
             else:
-                target = int(values[total]) - known
-            rows.append(row)
-            rhs.append(target)
-        bounds = Bounds([lo[c] for c in hidden], [hi[c] for c in hidden])
-        constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
-        integrality = np.ones(len(hidden))
-        for c, k in index.items():
-            if not rows:
-                ranges[c] = (int(lo[c]), int(hi[c]))
-                continue
-            objective = np.zeros(len(hidden))
-            objective[k] = 1
-            low = milp(objective, constraints=constraints, integrality=integrality, bounds=bounds)
-            high = milp(-objective, constraints=constraints, integrality=integrality, bounds=bounds)
-            if low.status != 0 or high.status != 0:  # pragma: no cover - the true values are always feasible
-                raise RuntimeError("suppression check: the shown figures have no solution; are the totals sums?")
-            ranges[c] = (round(low.fun), round(-high.fun))
-    return ranges
+                rhs.append(int(values[total]) - known)
+        problem = {
+            "constraints": [LinearConstraint(rows, rhs, rhs)],
+            "integrality": np.ones(len(hidden)),
+            "bounds": Bounds([lo[c] for c in hidden], [hi[c] for c in hidden]),
+        }
+        truth = values[hidden]
+        undecided = np.ones(len(hidden), dtype=bool)
+        moved = True
+        while moved and undecided.any():
+            moved = False
+            for sign in (-1.0, 1.0):
+                free = undecided & (_solve(milp, sign * undecided, problem) != truth)
+                undecided &= ~free
+                moved = moved or bool(free.any())
+        for k in np.flatnonzero(undecided):
+            alone = np.zeros(len(hidden))
+            alone[k] = 1
+            if _solve(milp, alone, problem)[k] == truth[k] and _solve(milp, -alone, problem)[k] == truth[k]:
+                fixed.append(hidden[k])
+    return fixed
 
 
 def disclosed(values: np.ndarray, suppressed: np.ndarray, lines: Sequence[Line],
@@ -215,7 +232,7 @@ def disclosed(values: np.ndarray, suppressed: np.ndarray, lines: Sequence[Line],
     values = np.asarray(values, dtype=np.int64)
     primary = (values >= 1) & (values <= limit)
     lo, hi = _bounds(values, primary, limit)
-    return sorted(c for c, (low, high) in _ranges(values, suppressed, lo, hi, lines).items() if low == high)
+    return sorted(_fixed(values, suppressed, lo, hi, lines))
 
 
 def suppress_linked(values: np.ndarray, lines: Sequence[Line],
@@ -235,7 +252,7 @@ def suppress_linked(values: np.ndarray, lines: Sequence[Line],
             for cells, total in lines:
                 if not _line_safe(values, suppressed, lo, hi, cells, total):
                     changed = _suppress_more(values, suppressed, cells, total) or changed
-        found = [c for c, (low, high) in _ranges(values, suppressed, lo, hi, lines).items() if low == high]
+        found = _fixed(values, suppressed, lo, hi, lines)
         if not found:
             return suppressed, primary
         # Widen a line through a disclosed cell; failing that, any line that hides something.
