@@ -163,7 +163,9 @@ def _groups(suppressed: np.ndarray, lines: Sequence[Line]) -> list[tuple[list[in
     return list(groups.values())
 
 
-def _solve(milp, objective: np.ndarray, problem: dict) -> np.ndarray:
+def _solve(objective: np.ndarray, problem: dict) -> np.ndarray:
+    from scipy.optimize import milp
+
     found = milp(objective, **problem)
     if found.status != 0:  # pragma: no cover - the true values always fit
         raise RuntimeError("suppression check: the shown figures have no solution; are the totals sums?")
@@ -177,7 +179,7 @@ def _fixed(values, suppressed, lo, hi, lines) -> list[int]:
     assignment gives it another value. Pushing all undecided cells of a group up together,
     then down, frees most of them in a few solves; each cell left is tried alone, down and up.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
 
     fixed = []
     for hidden, held in _groups(suppressed, lines):
@@ -209,13 +211,13 @@ def _fixed(values, suppressed, lo, hi, lines) -> list[int]:
         while moved and undecided.any():
             moved = False
             for sign in (-1.0, 1.0):
-                free = undecided & (_solve(milp, sign * undecided, problem) != truth)
+                free = undecided & (_solve(sign * undecided, problem) != truth)
                 undecided &= ~free
                 moved = moved or bool(free.any())
         for k in np.flatnonzero(undecided):
             alone = np.zeros(len(hidden))
             alone[k] = 1
-            if _solve(milp, alone, problem)[k] == truth[k] and _solve(milp, -alone, problem)[k] == truth[k]:
+            if _solve(alone, problem)[k] == truth[k] and _solve(-alone, problem)[k] == truth[k]:
                 fixed.append(hidden[k])
     return fixed
 
