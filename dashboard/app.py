@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.presenting import banner
 from dashboard.state import sidebar_filters
 
 st.set_page_config(page_title="Recovery Oversight", page_icon=":material/monitoring:", layout="wide")
@@ -42,4 +43,5 @@ PAGES = {
 
 page = st.navigation(PAGES)
 sidebar_filters()
+banner()
 page.run()

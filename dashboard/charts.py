@@ -356,21 +356,55 @@ def survival_curves(
     return _layout(fig, title, "hours since referral", "share not yet reached", height=460, legend_beside=True)
 
 
-def hours_histogram(episodes: pl.DataFrame, standard_hours: float, title: str, max_hours: float) -> go.Figure:
-    """How long first contact took, for referrals that were reached, with the standard marked."""
-    reached = episodes.filter(pl.col("hours").is_not_null())
-    if reached.is_empty():
-        return empty_figure("No referral was reached for these filters.")
-    clipped = np.minimum(reached["hours"].to_numpy(), max_hours)
-    fig = go.Figure(
-        go.Histogram(
-            x=clipped,
-            xbins={"start": 0, "end": max_hours, "size": max_hours / 24},
-            marker={"color": BLUE, "line": {"color": "white", "width": 1}},
-            name="referrals",
-            hovertemplate="%{x} h: %{y} referrals<extra></extra>",
+def hour_bins(episodes: pl.DataFrame, max_hours: float, bins: int = 24) -> pl.DataFrame:
+    """Referrals reached, counted in ``bins`` equal spans of hours from 0 to ``max_hours``;
+    the last span also holds every later first contact."""
+    width = max_hours / bins
+    span = (pl.col("hours") / width).floor().clip(0, bins - 1).cast(pl.Int64).alias("span")
+    counts = episodes.filter(pl.col("hours").is_not_null()).group_by(span).len("reached")
+    return (
+        pl.DataFrame({"span": range(bins)}, schema={"span": pl.Int64})
+        .join(counts, on="span", how="left")
+        .select(
+            (pl.col("span") * width).alias("from_hours"),
+            ((pl.col("span") + 1) * width).alias("to_hours"),
+            pl.col("reached").fill_null(0).cast(pl.Int64),
         )
     )
+
+
+def hours_histogram(bins: pl.DataFrame, standard_hours: float, title: str, max_hours: float) -> go.Figure:
+    """How long first contact took: referrals reached in each span of hours (``hour_bins``),
+    with the standard marked. A suppressed count ("<11", "*") is written at the foot of its
+    span instead of a bar, so that it cannot be read as zero."""
+    counts = bins["reached"].cast(pl.String)
+    if counts.is_in(["0"]).all():
+        return empty_figure("No referral was reached for these filters.")
+    drawn = counts.str.contains(r"^\d+$")
+    middles = ((bins["from_hours"] + bins["to_hours"]) / 2).to_numpy()
+    width = float(bins["to_hours"][0] - bins["from_hours"][0])
+    fig = go.Figure(
+        go.Bar(
+            x=middles[drawn.to_numpy()],
+            y=counts.filter(drawn).cast(pl.Int64),
+            width=width,
+            marker={"color": BLUE, "line": {"color": "white", "width": 1}},
+            name="referrals",
+            customdata=bins.filter(drawn).select("from_hours", "to_hours").rows(),
+            hovertemplate="%{customdata[0]:g}–%{customdata[1]:g} h: %{y} referrals<extra></extra>",
+        )
+    )
+    if not drawn.all():
+        fig.add_scatter(
+            x=middles[(~drawn).to_numpy()],
+            y=[0] * int((~drawn).sum()),
+            mode="text",
+            text=counts.filter(~drawn).to_list(),
+            textposition="top center",
+            textfont={"color": GREY, "size": FONT_SIZE},
+            name="suppressed",
+            hovertemplate="%{x:g} h: suppressed<extra></extra>",
+        )
     fig.add_vline(
         x=standard_hours,
         line_dash="dash",
@@ -379,6 +413,7 @@ def hours_histogram(episodes: pl.DataFrame, standard_hours: float, title: str, m
         annotation_text=f"standard {standard_hours:g} h",
         annotation_position="top right",
     )
+    fig.update_xaxes(range=[0, max_hours])
     return _layout(fig, title, f"hours to first contact (last bar: {max_hours:g} h or more)", "referrals")
 
 

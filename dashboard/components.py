@@ -7,9 +7,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import p_chart
+from dashboard.presenting import presenting, public_download
 from metrics.docs import measure_text
 from metrics.export import to_csv_text
-from metrics.stats import with_rate
 
 
 def chart_with_definition(
@@ -28,11 +28,16 @@ def percent(label: str) -> st.column_config.NumberColumn:
     return st.column_config.NumberColumn(label, format="percent")
 
 
+# A count as a suppressed table shows it: the number, "<11" or "*".
+COUNT_TEXT = r"^(\d+|<\d+|\*)$"
+
 # The interval columns every rate table carries.
 INTERVAL_COLUMNS = {"ci_low": percent("95% low"), "ci_high": percent("95% high")}
 
 
 def download(data: pl.DataFrame, file_name: str, label: str = "Download these figures (CSV)") -> None:
+    """A CSV of ``data``; while presenting, labelled and named as the public version it then is."""
+    label, file_name = public_download(label, file_name)
     st.download_button(
         label,
         to_csv_text(data),
@@ -49,9 +54,10 @@ def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None,
     if data.is_empty():
         st.info("Nothing to show for these filters.")
         return
-    st.dataframe(
-        data, hide_index=True, width="stretch", column_config=_dates_as_dates(data, column_config), height=height
-    )
+    config = _dates_as_dates(data, column_config)
+    if presenting():
+        config = _counts_to_the_right(data, config)
+    st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height)
     download(data, file_name)
 
 
@@ -74,13 +80,25 @@ def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:
     return config
 
 
-def monthly_p_chart(trend: pl.DataFrame, successes: str, trials: str, rate: str, file_name: str) -> None:
-    """The rate of all shown agencies month by month as a p-chart, with its figures below."""
-    monthly = trend.group_by("month").agg(pl.col(successes).sum(), pl.col(trials).sum()).sort("month")
+def _counts_to_the_right(data: pl.DataFrame, column_config: dict) -> dict:
+    """Counts shown as text ("<11", "*") stay aligned as numbers are."""
+    config = dict(column_config)
+    for name, dtype in data.schema.items():
+        label = config.get(name, name)
+        if dtype == pl.String and isinstance(label, str) and data[name].drop_nulls().str.contains(COUNT_TEXT).all():
+            config[name] = st.column_config.TextColumn(label, alignment="right")
+    return config
+
+
+def monthly_p_chart(rows: pl.DataFrame, shown: pl.DataFrame, successes: str, trials: str, file_name: str) -> None:
+    """The rate of all shown agencies month by month as a p-chart, with its figures below.
+
+    ``rows`` are the months drawn, ``shown`` the table offered for download.
+    """
     chart_with_definition(
-        p_chart(monthly, "month", successes, trials, "Month by month (p-chart)"),
+        p_chart(rows, "month", successes, trials, "Month by month (p-chart)"),
         "month-by-month",
-        with_rate(monthly, successes, trials, rate),
+        shown,
         file_name,
         key="pchart",
     )

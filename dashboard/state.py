@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.auth import current_access, session_access, who_is_looking
 from dashboard.data import agencies, database_key, date_range
+from dashboard.presenting import presentation_toggle
 from metrics.access import Access, restrict
 from metrics.filters import Filters
 from metrics.schema import SERVICE_LEVELS
@@ -30,6 +31,7 @@ def sidebar_filters() -> Filters:
     first, last = first or today, last or today
     sidebar = st.sidebar
     who_is_looking(sidebar)
+    presentation_toggle(sidebar)
     sidebar.header("Filters")
     oversight = sidebar.segmented_control(
         "Oversight",

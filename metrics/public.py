@@ -41,7 +41,7 @@ COUNTED: dict[str, Counted] = {
         ("incidents",),
         derived=("median_days_to_report", "max_days_to_report", "first_occurred_on", "last_occurred_on"),
     ),
-    # The sample size is the policy's share of the population: it is hidden with it.
+    # The sample size is the policy's share of the population and is hidden with it.
     "documentation_status": Counted(("population_size",), derived=("sample_size",)),
 }
 

@@ -472,6 +472,13 @@ class Linked:
                     lines.append((cells, total))
         return np.asarray(values, dtype=np.int64), lines, ids
 
+    def exact(self) -> dict[str, pl.DataFrame]:
+        """Each table as it is, with its complements as extra columns."""
+        return {
+            t.name: t.frame.with_columns((pl.col(w) - pl.col(p)).alias(complement(p, w)) for p, w in t.counted.within)
+            for t in self.tables
+        }
+
     def suppress(self) -> dict[str, Suppressed]:
         """Each table with its counts as text (``<11``, ``*``) and its derived figures null
         where any count of the row is hidden; the complements come as extra text columns."""

@@ -121,6 +121,18 @@ def test_empty_data_gives_a_message_not_an_error():
 
 
 def test_histogram_clips_long_waits_into_the_last_bar():
-    episodes = pl.DataFrame({"hours": [1.0, 30.0, 500.0, None]})
-    fig = charts.hours_histogram(episodes, 24.0, "t", max_hours=96.0)
-    assert list(fig.data[0].x) == [1.0, 30.0, 96.0]
+    # Spans of 4 hours up to 96: 1 h in the first, 30 h in the eighth (28-32), 500 h in the last.
+    episodes = pl.DataFrame({"hours": [1.0, 30.0, 500.0, 3.0, None]})
+    bins = charts.hour_bins(episodes, max_hours=96.0)
+    assert bins.height == 24 and bins["reached"].sum() == 4
+    assert bins.filter(pl.col("reached") > 0).rows() == [(0.0, 4.0, 2), (28.0, 32.0, 1), (92.0, 96.0, 1)]
+    fig = charts.hours_histogram(bins, 24.0, "t", max_hours=96.0)
+    assert list(fig.data[0].x)[:2] == [2.0, 6.0] and list(fig.data[0].y)[:8] == [2, 0, 0, 0, 0, 0, 0, 1]
+
+
+def test_histogram_writes_suppressed_counts_instead_of_bars():
+    bins = pl.DataFrame({"from_hours": [0.0, 4.0, 8.0], "to_hours": [4.0, 8.0, 12.0], "reached": ["<11", "40", "*"]})
+    fig = charts.hours_histogram(bins, 24.0, "t", max_hours=12.0)
+    bars, words = fig.data
+    assert list(bars.x) == [6.0] and list(bars.y) == [40]
+    assert list(words.x) == [2.0, 10.0] and list(words.text) == ["<11", "*"] and list(words.y) == [0, 0]

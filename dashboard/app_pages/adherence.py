@@ -13,8 +13,11 @@ from dashboard.components import (
     table_with_definition,
 )
 from dashboard.data import database_key, measure
+from dashboard.presenting import as_shown, count_text, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
+from metrics.public import COUNTED
 from metrics.stats import with_rate
+from metrics.suppression import Linked
 
 REQUIREMENTS = {"client_contact": "Client contact", "rst_meeting": "RST meetings"}
 
@@ -42,26 +45,76 @@ if agency.is_empty():
     st.info("No complete contact period matches these filters.")
     st.stop()
 
-agency = agency.pipe(with_agency_names).with_columns(
-    (pl.col("agency_name") + " · " + pl.col("service_level")).alias("label")
+
+def periods(frame: pl.DataFrame, *by: str) -> pl.DataFrame:
+    """Periods due and met summed by ``by``, with their rate and interval."""
+    summed = frame.group_by(*by) if by else frame
+    return with_rate(
+        summed.agg(pl.col("periods_met").sum(), pl.col("periods_due").sum())
+        if by
+        else summed.select(pl.col("periods_met").sum(), pl.col("periods_due").sum()),
+        "periods_met",
+        "periods_due",
+        "adherence",
+    )
+
+
+trend = measure("adherence_trend", database, filters).filter(pl.col("requirement") == requirement)
+staff = (
+    measure("adherence_staff", database, filters)
+    .filter(pl.col("requirement") == requirement)
+    .with_columns(pl.col("staff_id").fill_null("unassigned"))
 )
+milestones = measure("milestones", database, filters)
+# Staff add up to agency and level, levels to agencies, agencies by month to agencies and to
+# months, and agencies and months each to all shown agencies: suppressed as one.
+figures = as_shown(
+    Linked()
+    .add("level", agency, ("agency_id", "service_level"), COUNTED["adherence_agency"])
+    .add("staff", staff, ("agency_id", "service_level", "staff_id"), COUNTED["adherence_staff"])
+    .add("agency", periods(agency, "agency_id").sort("agency_id"), ("agency_id",), COUNTED["adherence_agency"])
+    .add(
+        "agency_month",
+        periods(trend, "month", "agency_id").sort("month", "agency_id"),
+        ("month", "agency_id"),
+        COUNTED["adherence_trend"],
+    )
+    .add("month", periods(trend, "month").sort("month"), ("month",), COUNTED["adherence_trend"])
+    .add("all", periods(agency), (), COUNTED["adherence_agency"])
+    .add("milestones", milestones, (), COUNTED["milestones"])
+    .sums("staff", "level")
+    .sums("level", "agency")
+    .sums("agency_month", "agency")
+    .sums("agency_month", "month")
+    .sums("agency", "all")
+    .sums("month", "all")
+)
+
+overall = figures.table("all").row(0, named=True)
 st.metric(
     f"{REQUIREMENTS[requirement]} periods met, all shown agencies",
-    f"{agency['periods_met'].sum() / agency['periods_due'].sum():.0%}",
-    help=f"{agency['periods_met'].sum():,} of {agency['periods_due'].sum():,} periods",
+    rate_text(overall["adherence"], figures.hidden("all").item()),
+    help=f"{count_text(overall['periods_met'])} of {count_text(overall['periods_due'])} periods",
     border=True,
 )
 
+
+def named(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.pipe(with_agency_names).with_columns(
+        (pl.col("agency_name") + " · " + pl.col("service_level")).alias("label")
+    )
+
+
 chart_with_definition(
     rate_with_intervals(
-        agency,
+        named(figures.rows("level")),
         "label",
         "adherence",
         f"{REQUIREMENTS[requirement]}: share of periods met",
         "periods met (95% interval)",
     ),
     "contact-adherence",
-    agency.select(
+    named(figures.table("level")).select(
         "agency_name",
         "service_level",
         "requirement",
@@ -75,28 +128,29 @@ chart_with_definition(
     "adherence_agency.csv",
 )
 
-per_agency = agency.group_by("agency_id", "agency_name").agg(pl.col("periods_met").sum(), pl.col("periods_due").sum())
 chart_with_definition(
-    funnel_plot(per_agency, "periods_met", "periods_due", "periods met", "Agencies against the overall rate", labels),
+    funnel_plot(
+        figures.rows("agency"), "periods_met", "periods_due", "periods met", "Agencies against the overall rate", labels
+    ),
     "comparing-agencies-fairly",
-    with_rate(per_agency, "periods_met", "periods_due", "adherence"),
+    figures.table("agency")
+    .pipe(with_agency_names)
+    .select("agency_name", "periods_met", "periods_due", "adherence", "ci_low", "ci_high", "agency_id"),
     "adherence_funnel.csv",
     key="funnel",
 )
 
-trend = measure("adherence_trend", database, filters).filter(pl.col("requirement") == requirement)
-monthly_p_chart(trend, "periods_met", "periods_due", "adherence", "adherence_monthly.csv")
-
-by_agency_month = (
-    trend.group_by("month", "agency_id")
-    .agg(pl.col("periods_met").sum(), pl.col("periods_due").sum())
-    .with_columns((pl.col("periods_met") / pl.col("periods_due")).alias("adherence"))
-    .pipe(with_agency_names)
-    .sort("month", "agency_id")
+monthly_p_chart(
+    figures.rows("month"),
+    figures.table("month").select("month", "periods_met", "periods_due", "adherence", "ci_low", "ci_high"),
+    "periods_met",
+    "periods_due",
+    "adherence_monthly.csv",
 )
+
 chart_with_definition(
     trend_lines(
-        by_agency_month,
+        figures.rows("agency_month"),
         "month",
         "adherence",
         "agency_id",
@@ -105,23 +159,19 @@ chart_with_definition(
         labels,
     ),
     "adherence-over-time",
-    by_agency_month,
+    figures.table("agency_month")
+    .pipe(with_agency_names)
+    .select("month", "agency_id", "periods_met", "periods_due", "adherence", "agency_name"),
     "adherence_trend.csv",
     key="trend",
 )
 
 st.subheader("By staff member, lowest first")
-staff = (
-    measure("adherence_staff", database, filters)
-    .filter(pl.col("requirement") == requirement)
-    .pipe(with_agency_names)
-    .with_columns(pl.col("staff_id").fill_null("unassigned"))
-    .sort("adherence", "periods_due", descending=[False, True])
-)
 table(
-    staff.select(
-        "agency_name", "staff_id", "service_level", "periods_due", "periods_met", "adherence", "ci_low", "ci_high"
-    ),
+    figures.table("staff")
+    .pipe(with_agency_names)
+    .sort("adherence", "periods_due", descending=[False, True], nulls_last=True)
+    .select("agency_name", "staff_id", "service_level", "periods_due", "periods_met", "adherence", "ci_low", "ci_high"),
     "adherence_staff.csv",
     column_config={
         "agency_name": "Agency",
@@ -135,10 +185,11 @@ table(
 )
 
 st.subheader("Care-coordination milestones")
-milestones = measure("milestones", database, filters).pipe(with_agency_names)
 table_with_definition(
     "care-coordination-milestones",
-    milestones.select("agency_name", "service_level", "milestone", "due", "met", "rate", "ci_low", "ci_high"),
+    figures.table("milestones")
+    .pipe(with_agency_names)
+    .select("agency_name", "service_level", "milestone", "due", "met", "rate", "ci_low", "ci_high"),
     "milestones.csv",
     column_config={
         "agency_name": "Agency",

@@ -6,6 +6,8 @@ import streamlit as st
 from dashboard.auth import session_access
 from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, date_range, extract_dir, load_summary, rejects
+from dashboard.presenting import as_shown, count_text, presenting
+from metrics.suppression import Counted, Linked, complement
 
 st.title("Data quality")
 if not session_access().sees_everything:
@@ -26,17 +28,40 @@ st.caption(
     else f"Extract `{extract_dir().name}`."
 )
 
+reasons = rejected.group_by("table", "column", maintain_order=True).agg(
+    pl.len().alias("rejected"), pl.col("reason").first().alias("example"), pl.col("line").min().alias("first_line")
+)
+# Rows of the extract are records of clients and their care: counted like people while
+# presenting. Reasons add up to each table's rejected rows, tables to the extract's.
+rows = Counted(("rows_read", "rejected"), (("rejected", "rows_read"),))
+figures = as_shown(
+    Linked()
+    .add("tables", summary, ("table",), rows)
+    .add("all", summary.select(pl.col("rows_read").sum(), pl.col("rejected").sum()), (), rows)
+    .add("reasons", reasons, ("table", "column"), Counted(("rejected",)))
+    .sums("tables", "all")
+    .sums("reasons", "tables")
+)
+accepted = complement("rejected", "rows_read")
+total = figures.table("all").row(0, named=True)
+
 columns = st.columns(4)
-columns[0].metric("Rows read", f"{summary['rows_read'].sum():,}", border=True)
-columns[1].metric("Accepted", f"{summary['accepted'].sum():,}", border=True)
-columns[2].metric("Rejected", f"{summary['rejected'].sum():,}", border=True)
+columns[0].metric("Rows read", count_text(total["rows_read"]), border=True)
+columns[1].metric("Accepted", count_text(total[accepted]), border=True)
+columns[2].metric("Rejected", count_text(total["rejected"]), border=True)
 columns[3].metric("Optional tables absent", int((~summary["present"]).sum()), border=True)
 
 st.subheader("Per table")
 table_with_definition(
     "data-quality",
-    summary.select(
-        "table", "core", "present", "rows_read", "accepted", "rejected", pl.col("extra_columns").list.join(", ")
+    figures.table("tables").select(
+        "table",
+        "core",
+        "present",
+        "rows_read",
+        pl.col(accepted).alias("accepted"),
+        "rejected",
+        pl.col("extra_columns").list.join(", "),
     ),
     "load_summary.csv",
     column_config={
@@ -54,11 +79,9 @@ st.subheader("Why rows were rejected")
 if rejected.is_empty():
     st.success("Every row of the extract was accepted.")
 else:
-    reasons = rejected.group_by("table", "column", maintain_order=True).agg(
-        pl.len().alias("rows"), pl.col("reason").first().alias("example"), pl.col("line").min().alias("first_line")
-    )
     table(
-        reasons,
+        # An example reason may quote a value of the extract: while presenting, reasons are only counted.
+        figures.table("reasons").rename({"rejected": "rows"}).drop(["example", "first_line"] if presenting() else []),
         "rejected_reasons.csv",
         column_config={
             "table": "Table",
@@ -69,6 +92,9 @@ else:
         },
     )
     st.subheader("Every rejected row")
+    if presenting():
+        st.info("The rejected rows hold the extract's own values: they are not shown while presenting.")
+        st.stop()
     table(
         rejected,
         "rejected_rows.csv",

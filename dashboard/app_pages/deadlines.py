@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, measure, provides
+from dashboard.presenting import public_download
 from dashboard.state import agency_labels, current_filters, with_agency_names
 from metrics.deadlines import to_ics
 from metrics.settings import settings
@@ -80,10 +81,12 @@ COLUMNS = {
 st.subheader(f"Late and due within {horizon} days, by program")
 listed = pl.concat([late, soon]).sort("agency_name", "due_on", "deadline")
 if not listed.is_empty():
+    # Deadlines concern programs, not people: the public version is the same file, labelled as such.
+    label, file_name = public_download("Add these deadlines to your calendar (.ics)", "deadlines.ics")
     st.download_button(
-        "Add these deadlines to your calendar (.ics)",
+        label,
         to_ics(listed, dt.datetime.now(dt.UTC), labels),
-        file_name="deadlines.ics",
+        file_name=file_name,
         mime="text/calendar",
         on_click="ignore",
         icon=":material/event:",

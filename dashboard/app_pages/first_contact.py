@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import funnel_plot, hours_histogram, rate_with_intervals, survival_curves
+from dashboard.charts import funnel_plot, hour_bins, hours_histogram, rate_with_intervals, survival_curves
 from dashboard.components import (
     INTERVAL_COLUMNS,
     chart_with_definition,
@@ -13,12 +13,17 @@ from dashboard.components import (
     table_with_definition,
 )
 from dashboard.data import database_key, measure
+from dashboard.presenting import as_shown, count_text, presenting, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
+from metrics.public import COUNTED
 from metrics.settings import settings
+from metrics.stats import with_rate
+from metrics.suppression import Counted, Linked, complement
 
 filters = current_filters()
 database = database_key()
 labels = agency_labels()
+public = presenting()
 standards = settings()
 GROUPS = {
     False: f"Non-emergency ({standards.first_contact_standard_hours:g}-hour standard)",
@@ -42,22 +47,68 @@ agency = measure("first_contact_agency", database, filters).filter(pl.col("emerg
 if agency.is_empty():
     st.info("No referral matches these filters.")
     st.stop()
-agency = agency.pipe(with_agency_names)
 
 episodes = measure("first_contact_episodes", database, filters).filter(pl.col("emergency") == emergency)
-due, met = int(agency["due"].sum()), int(agency["met"].sum())
+horizon = standard * 4
+bins = hour_bins(episodes, horizon)
+monthly = with_rate(
+    measure("first_contact_trend", database, filters)
+    .filter(pl.col("emergency") == emergency)
+    .group_by("month")
+    .agg(pl.col("due").sum(), pl.col("met").sum())
+    .sort("month"),
+    "met",
+    "due",
+    "pct_met",
+)
+overall = with_rate(
+    agency.select(pl.col("referrals").sum(), pl.col("due").sum(), pl.col("met").sum()).with_columns(
+        pl.lit(episodes["hours"].count()).alias("reached")
+    ),
+    "met",
+    "due",
+    "pct_met",
+)
+# Agencies and months each add up to all shown agencies, and the spans of hours to the
+# referrals reached among them: suppressed as one.
+figures = as_shown(
+    Linked()
+    .add("agency", agency, ("agency_id",), COUNTED["first_contact_agency"])
+    .add(
+        "all",
+        overall,
+        (),
+        Counted(
+            ("referrals", "due", "met", "reached"),
+            (("met", "due"), ("due", "referrals"), ("reached", "referrals")),
+            ("pct_met", "ci_low", "ci_high"),
+        ),
+    )
+    .add("month", monthly, ("month",), COUNTED["first_contact_trend"])
+    .add("hours", bins, ("from_hours",), Counted(("reached",)))
+    .add("assignment", measure("assignment_timeliness", database, filters), (), COUNTED["assignment_timeliness"])
+    .sums("agency", "all")
+    .sums("month", "all")
+    .sums("hours", "all")
+)
+drawn = figures.rows("agency")
+
+total = figures.table("all").row(0, named=True)
 columns = st.columns(3)
-columns[0].metric("Referrals", f"{agency['referrals'].sum():,}", border=True)
+columns[0].metric("Referrals", count_text(total["referrals"]), border=True)
 columns[1].metric(
     "Reached within the standard",
-    f"{met / due:.0%}" if due else "–",
-    help=f"{met:,} of {due:,} referrals due",
+    rate_text(total["pct_met"], figures.hidden("all").item()),
+    help=f"{count_text(total['met'])} of {count_text(total['due'])} referrals due",
     border=True,
 )
-columns[2].metric("Not reached by the report date", f"{episodes['first_contact_at'].null_count():,}", border=True)
+columns[2].metric("Not reached by the report date", count_text(total[complement("reached", "referrals")]), border=True)
 
-curves = measure("first_contact_curve", database, filters).filter(pl.col("emergency") == emergency)
-horizon = standard * 4
+curves = (
+    measure("first_contact_curve", database, filters)
+    .filter(pl.col("emergency") == emergency)
+    .join(drawn.select("agency_id"), on="agency_id", how="semi")
+)
 chart_with_definition(
     survival_curves(curves, {"standard": standard}, labels, "Share of referrals not yet reached", horizon),
     "share-not-yet-reached",
@@ -66,9 +117,12 @@ chart_with_definition(
 )
 
 chart_with_definition(
-    hours_histogram(episodes, standard, "How long first contact took (referrals reached)", horizon),
+    hours_histogram(figures.table("hours"), standard, "How long first contact took (referrals reached)", horizon),
     "hours-to-first-contact",
-    episodes.select(
+    # One row per referral is for the agency's own use; presented, the counts per span of hours.
+    figures.table("hours")
+    if public
+    else episodes.select(
         "episode_id",
         "agency_id",
         "service_level",
@@ -79,20 +133,21 @@ chart_with_definition(
         "due",
         "met",
     ),
-    "first_contact_episodes.csv",
+    "first_contact_hours.csv" if public else "first_contact_episodes.csv",
     key="histogram",
 )
 
+shown_agency = figures.table("agency").pipe(with_agency_names)
 chart_with_definition(
     rate_with_intervals(
-        agency.filter(pl.col("due") > 0),
+        drawn.filter(pl.col("due") > 0).pipe(with_agency_names),
         "agency_name",
         "pct_met",
         "Share reached within the standard",
         "reached in time (95% interval)",
     ),
     "time-to-first-contact",
-    agency.select(
+    shown_agency.select(
         "agency_name",
         "referrals",
         "due",
@@ -109,19 +164,24 @@ chart_with_definition(
 )
 
 chart_with_definition(
-    funnel_plot(agency, "met", "due", "reached within the standard", "Agencies against the overall rate", labels),
+    funnel_plot(drawn, "met", "due", "reached within the standard", "Agencies against the overall rate", labels),
     "comparing-agencies-fairly",
-    agency.select("agency_name", "due", "met", "pct_met", "ci_low", "ci_high"),
+    shown_agency.select("agency_name", "due", "met", "pct_met", "ci_low", "ci_high"),
     "first_contact_funnel.csv",
     key="funnel",
 )
 
-trend = measure("first_contact_trend", database, filters).filter(pl.col("emergency") == emergency)
-monthly_p_chart(trend, "met", "due", "pct_met", "first_contact_monthly.csv")
+monthly_p_chart(
+    figures.rows("month"),
+    figures.table("month").select("month", "met", "due", "pct_met", "ci_low", "ci_high"),
+    "met",
+    "due",
+    "first_contact_monthly.csv",
+)
 
 st.subheader("Percentiles by agency")
 table(
-    agency.select("agency_name", "referrals", "median_hours", "p90_hours", "due", "met", "pct_met"),
+    shown_agency.select("agency_name", "referrals", "median_hours", "p90_hours", "due", "met", "pct_met"),
     "first_contact_percentiles.csv",
     column_config={
         "agency_name": "Agency",
@@ -135,10 +195,11 @@ table(
 )
 
 st.subheader("Assignment within one business day")
-assignment = measure("assignment_timeliness", database, filters).pipe(with_agency_names)
 table_with_definition(
     "assignment-within-one-business-day",
-    assignment.select("agency_name", "due", "met", "pct_met", "ci_low", "ci_high"),
+    figures.table("assignment")
+    .pipe(with_agency_names)
+    .select("agency_name", "due", "met", "pct_met", "ci_low", "ci_high"),
     "assignment_timeliness.csv",
     column_config={
         "agency_name": "Agency",

@@ -6,7 +6,10 @@ import streamlit as st
 from dashboard.charts import due_dates
 from dashboard.components import chart_with_definition, table, table_with_definition
 from dashboard.data import database_key, measure, provides
+from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
+from metrics.public import COUNTED
+from metrics.suppression import Linked
 
 filters = current_filters()
 database = database_key()
@@ -53,9 +56,16 @@ if not provides(database, "documentation_reviews"):
 reviews = measure("documentation_status", database, filters)
 if not reviews.is_empty():
     st.metric("Programs due for their annual review", int(reviews["review_due"].sum()), border=True)
+shown_reviews = (
+    as_shown(Linked().add("reviews", reviews, ("agency_id",), COUNTED["documentation_status"]))
+    .table("reviews")
+    # A sample of 1 to 10 participants would stand beside a population shown as larger: the
+    # sample size follows from the population and is left out while presenting.
+    .drop("sample_size" if presenting() else [])
+)
 table_with_definition(
     "documentation-oversight",
-    reviews.select(
+    shown_reviews.select(
         "agency_name",
         "review_due",
         "last_completed_on",
@@ -69,7 +79,7 @@ table_with_definition(
         "review_late",
         "outcome",
         "population_size",
-        "sample_size",
+        *(["sample_size"] if "sample_size" in shown_reviews.columns else []),
         "agency_id",
     ),
     "documentation_status.csv",

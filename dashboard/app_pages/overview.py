@@ -5,10 +5,21 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
+from dashboard.auth import session_access
 from dashboard.components import download
-from dashboard.data import database_key, measure
+from dashboard.data import database_key, date_range, measure
+from dashboard.presenting import deck_download, presenting
 from dashboard.state import current_filters
-from metrics.headlines import HEADLINES, change_text, format_value, headline_filters, previous_quarter
+from metrics.headlines import (
+    HEADLINES,
+    SUPPRESSED,
+    change_text,
+    format_value,
+    headline_filters,
+    headline_value,
+    previous_quarter,
+)
+from metrics.settings import settings
 
 PAGE_OF_MEASURE = {
     "caseload_agency": "app_pages/caseload.py",
@@ -21,6 +32,7 @@ PAGE_OF_MEASURE = {
 
 filters = current_filters()
 database = database_key()
+public = presenting()
 earlier = replace(filters, as_of=previous_quarter(filters.as_of))
 
 st.title("Recovery Oversight")
@@ -33,17 +45,19 @@ rows = []
 columns = st.columns(3)
 for index, headline in enumerate(HEADLINES):
     counted_now, counted_before = headline_filters(filters, headline), headline_filters(earlier, headline)
-    now = headline.compute(measure(headline.measure, database, counted_now))
-    before = headline.compute(measure(headline.measure, database, counted_before))
+    now = headline_value(headline, measure(headline.measure, database, counted_now), public)
+    before = headline_value(headline, measure(headline.measure, database, counted_before), public)
     change = change_text(headline, now, before)
     rows.append(
         {
             "figure": headline.label,
             "as_of": filters.as_of,
             "counted_from": counted_now.period_start,
-            "value": now,
-            "quarter_earlier": before,
+            "value": None if now == SUPPRESSED else now,
+            "quarter_earlier": None if before == SUPPRESSED else before,
         }
+        # A suppressed figure is left empty, and says why.
+        | ({"suppressed": SUPPRESSED in (now, before)} if public else {})
     )
     with columns[index % 3], st.container(border=True):
         unchanged = now == before
@@ -53,7 +67,12 @@ for index, headline in enumerate(HEADLINES):
             delta=change,
             delta_color="off" if unchanged else "normal" if headline.higher_is_better else "inverse",
             delta_arrow="off" if unchanged else "auto",
-            help=headline.help or None,
+            help=(
+                f"Suppressed for presenting: it rests on, or leaves out, 1 to {settings().suppression_max_count} "
+                "people."
+                if SUPPRESSED in (now, before)
+                else headline.help or None
+            ),
         )
         if headline.windowed and counted_now.period_start is not None:
             st.caption(f"Over {counted_now.period_start:%d %b} – {counted_now.period_end:%d %b %Y}")
@@ -62,3 +81,10 @@ for index, headline in enumerate(HEADLINES):
         st.page_link(PAGE_OF_MEASURE[headline.measure], label="Details", icon=":material/arrow_forward:")
 
 download(pl.DataFrame(rows), "overview.csv", "Download the headline figures (CSV)")
+
+st.subheader("Deck for the quarterly CRS meeting")
+st.caption(
+    "A PDF with a slide per measure: its chart, headline figure, change from the previous quarter and "
+    "definition. Small numbers are suppressed, and it covers only the agencies you may see."
+)
+deck_download(database, session_access(), *date_range(database))

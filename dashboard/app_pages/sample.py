@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.auth import session_access
 from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, provides
+from dashboard.presenting import presenting
 from dashboard.state import agency_labels, current_filters, visible_agencies
 from metrics import db
 from metrics.filters import Filters
@@ -31,6 +32,10 @@ st.caption(
     f"Draw the {fraction:.0%} sample of a CRS program's participants for its annual documentation review, "
     "and list the materials to request."
 )
+
+if presenting():
+    st.info("The sample lists participants one by one: it is not shown while presenting.")
+    st.stop()
 
 if not provides(database, "crs_enrollments"):
     st.warning("This extract does not provide CRS enrollments: there is no population to sample from.")

@@ -5,8 +5,11 @@ import streamlit as st
 
 from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, measure, provides
+from dashboard.presenting import as_shown, count_text, presenting
 from dashboard.state import current_filters, with_agency_names
+from metrics.public import COUNTED
 from metrics.settings import settings
+from metrics.suppression import Linked
 from metrics.training import orientation_agency
 
 filters = current_filters()
@@ -95,14 +98,27 @@ st.header("Incidents")
 if not provides(database, "incidents"):
     st.warning("This extract does not provide incidents.")
 else:
-    summary = measure("incidents", database, filters).pipe(with_agency_names)
+    summary = measure("incidents", database, filters)
+    # The programs' incidents by category add up to the total reported: suppressed as one.
+    figures = as_shown(
+        Linked()
+        .add("incidents", summary, ("agency_id", "category"), COUNTED["incidents"])
+        .add("all", summary.select(pl.col("incidents").sum()), (), COUNTED["incidents"])
+        .sums("incidents", "all")
+    )
     if not summary.is_empty():
         left, right = st.columns(2)
-        left.metric("Incidents reported", int(summary["incidents"].sum()), border=True)
-        right.metric("Longest days from occurrence to report", int(summary["max_days_to_report"].max()), border=True)
+        left.metric("Incidents reported", count_text(figures.table("all")["incidents"].item()), border=True)
+        # The longest wait of all may be that of one incident whose count is suppressed.
+        if not presenting():
+            right.metric(
+                "Longest days from occurrence to report", int(summary["max_days_to_report"].max()), border=True
+            )
     table_with_definition(
         "incidents",
-        summary.select(
+        figures.table("incidents")
+        .pipe(with_agency_names)
+        .select(
             "agency_name",
             "category",
             "incidents",

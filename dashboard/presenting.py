@@ -1,0 +1,163 @@
+"""Presentation mode, for showing the dashboard to people outside the agency, and the
+quarterly meeting's deck.
+
+While presentation mode is on, every page says so in a banner; every table and download
+shows counts of 1 to ``suppression_max_count`` people as "<11", with rates and
+complementary cells suppressed (``metrics.suppression``, ``metrics.public``); every
+chart draws only figures that may be shown; and every download is that public version
+and says so. It is a toggle in the sidebar, kept for the session like the filters.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard.data import agencies, extract_dir
+from metrics import db
+from metrics.access import Access
+from metrics.quarters import Quarter, meetings_between
+from metrics.settings import settings
+from metrics.suppression import Linked, small_marker
+
+PRESENTING_KEY = "presenting"
+DECK_READY_KEY = "deck_ready"
+
+
+def presentation_toggle(sidebar) -> bool:
+    return sidebar.toggle(
+        "Presentation mode",
+        key=PRESENTING_KEY,
+        persist_state="session",
+        help=f"For showing these figures outside the agency: counts of 1 to {settings().suppression_max_count} "
+        f"people show as {small_marker()}, rates resting on them are hidden, charts leave them out, and "
+        "downloads are the public versions.",
+    )
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENTING_KEY, False))
+
+
+def banner() -> None:
+    if presenting():
+        st.warning(
+            f"**Presentation mode: figures are suppressed for presenting.** Counts of 1 to "
+            f"{settings().suppression_max_count} people show as {small_marker()}, a figure hidden so that "
+            "another cannot be worked out shows as \\*, rates resting on them or leaving 1 to "
+            f"{settings().suppression_max_count} out are blank, and charts leave them out. Downloads are the "
+            "public versions.",
+            icon=":material/co_present:",
+        )
+
+
+def public_download(label: str, file_name: str) -> tuple[str, str]:
+    """The label and file name of a download: while presenting, marked as the public version."""
+    if not presenting():
+        return label, file_name
+    path = Path(file_name)
+    words, bracket, kind = label.partition(" (")
+    return f"{words}, public version with small numbers suppressed{bracket}{kind}", f"{path.stem}_public{path.suffix}"
+
+
+def count_text(value: int | str | None) -> str:
+    """A count as a figure shows it: with thousands separators, or as suppressed ("<11", "*")."""
+    if value is None:
+        return "–"
+    return f"{int(value):,}" if isinstance(value, int) or value.isdigit() else value
+
+
+def rate_text(value: float | None, hidden: bool) -> str:
+    if hidden:
+        return "Suppressed"
+    return "–" if value is None else f"{value:.0%}"
+
+
+class Shown:
+    """A page's linked tables as shown: exact, or suppressed together while presenting."""
+
+    def __init__(self, tables: dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.Series]]) -> None:
+        self._tables = tables
+
+    def table(self, name: str) -> pl.DataFrame:
+        """What tables, figures and downloads show: counts as text while presenting."""
+        return self._tables[name][0]
+
+    def rows(self, name: str) -> pl.DataFrame:
+        """What charts draw: the exact rows, without those that have anything suppressed."""
+        _, frame, hidden = self._tables[name]
+        return frame.filter(~hidden)
+
+    def hidden(self, name: str) -> pl.Series:
+        """True for each row with anything suppressed."""
+        return self._tables[name][2]
+
+
+def as_shown(linked: Linked) -> Shown:
+    return Shown(_shown(linked, presenting()))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _shown(linked: Linked, public: bool) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.Series]]:
+    # The mode is part of the key: the same tables are cached once exact and once public.
+    if not public:
+        return {
+            name: (frame, frame, pl.Series([False] * frame.height, dtype=pl.Boolean))
+            for name, frame in linked.exact().items()
+        }
+    suppressed = linked.suppress()
+    return {
+        table.name: (suppressed[table.name].display, table.frame, suppressed[table.name].hidden_rows())
+        for table in linked.tables
+    }
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def deck_pdf(quarter: str, database: str, allowed: tuple[str, ...] | None) -> bytes:
+    """The quarter's deck (dashboard.deck) for the agencies ``allowed`` (None: every agency)."""
+    from dashboard.deck import build_deck
+
+    listed = agencies(database)
+    if allowed is not None:
+        listed = listed.filter(pl.col("agency_id").is_in(list(allowed)))
+    labels = dict(zip(listed["agency_id"], listed["agency_name"], strict=True))
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "deck.pdf"
+        build_deck(
+            db.connect_database(Path(database)), Quarter.parse(quarter), out, extract_dir().name, labels, allowed
+        )
+        return out.read_bytes()
+
+
+def deck_download(database: str, access: Access, first, last) -> None:
+    """Choose a quarter and download its meeting deck, for the agencies this visitor may see."""
+    quarters = meetings_between(first, last) if first and last else []
+    if not quarters:
+        st.caption("The extract does not yet cover a whole quarter: there is no meeting deck to prepare.")
+        return
+    choice, button = st.columns([2, 1], vertical_alignment="bottom")
+    quarter = choice.selectbox(
+        "Quarterly CRS meeting",
+        quarters,
+        format_func=lambda q: f"{q}: meeting of {q.meeting_date:%d %B %Y}, figures as of {q.as_of:%d %B %Y}",
+        key="deck_quarter",
+    )
+    allowed = None if access.sees_everything else tuple(sorted(access.agencies))
+    if button.button("Prepare the deck (PDF)", icon=":material/slideshow:", key="deck_build"):
+        st.session_state[DECK_READY_KEY] = (str(quarter), allowed)
+    if st.session_state.get(DECK_READY_KEY) != (str(quarter), allowed):
+        return
+    with st.spinner(f"Drawing the charts for the meeting of {quarter.meeting_date:%d %B %Y}…"):
+        pdf = deck_pdf(str(quarter), database, allowed)
+    st.download_button(
+        f"Download the deck for {quarter} (PDF, small numbers suppressed)",
+        pdf,
+        file_name=f"crs-meeting-{quarter}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/download:",
+        key="deck_download",
+    )
