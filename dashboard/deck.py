@@ -185,6 +185,8 @@ def build_deck(
     pdf.set_y(55)
     pdf.heading("Community Recovery Services: quarterly meeting", 30)
     pdf.paragraph(f"{quarter.meeting_date:%A %d %B %Y}, {rules.crs_meeting_hours}", 18)
+    if agencies is not None:
+        pdf.paragraph("For " + ", ".join(sorted(labels.get(a, a) for a in agencies)), 18)
     pdf.ln(6)
     pdf.paragraph(
         f"Figures as of {quarter.as_of:%d %B %Y}, the end of the quarter under review; each change is "

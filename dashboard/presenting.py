@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard.data import agencies, extract_dir
 from metrics import db
 from metrics.access import Access
+from metrics.docs import measure_text
 from metrics.quarters import Quarter, meetings_between
 from metrics.settings import settings
 from metrics.suppression import Linked, small_marker
@@ -52,6 +53,8 @@ def banner() -> None:
             "public versions.",
             icon=":material/co_present:",
         )
+        with st.expander("How small numbers are suppressed"):
+            st.markdown(measure_text("small-numbers"))
 
 
 def public_download(label: str, file_name: str) -> tuple[str, str]:
