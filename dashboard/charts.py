@@ -375,8 +375,8 @@ def hour_bins(episodes: pl.DataFrame, max_hours: float, bins: int = 24) -> pl.Da
 
 def hours_histogram(bins: pl.DataFrame, standard_hours: float, title: str, max_hours: float) -> go.Figure:
     """How long first contact took: referrals reached in each span of hours (``hour_bins``),
-    with the standard marked. A suppressed count ("<11", "*") is written at the foot of its
-    span instead of a bar, so that it cannot be read as zero."""
+    with the standard marked. A suppressed count ("<11", "*") is not drawn as a bar: a grey
+    mark at the foot of its span, named in the legend, says that it is hidden, not zero."""
     counts = bins["reached"].cast(pl.String)
     if counts.is_in(["0"]).all():
         return empty_figure("No referral was reached for these filters.")
@@ -394,16 +394,16 @@ def hours_histogram(bins: pl.DataFrame, standard_hours: float, title: str, max_h
             hovertemplate="%{customdata[0]:g}–%{customdata[1]:g} h: %{y} referrals<extra></extra>",
         )
     )
-    if not drawn.all():
+    for index, shown in enumerate(counts.filter(~drawn).unique(maintain_order=True)):
+        where = (counts == shown).to_numpy()
         fig.add_scatter(
-            x=middles[(~drawn).to_numpy()],
-            y=[0] * int((~drawn).sum()),
-            mode="text",
-            text=counts.filter(~drawn).to_list(),
-            textposition="top center",
-            textfont={"color": GREY, "size": FONT_SIZE},
-            name="suppressed",
-            hovertemplate="%{x:g} h: suppressed<extra></extra>",
+            x=middles[where],
+            y=[0] * int(where.sum()),
+            mode="markers",
+            marker={"color": GREY, "symbol": ("triangle-up", "asterisk-open")[index % 2], "size": 11},
+            cliponaxis=False,
+            name=f"{shown}: suppressed, not drawn",
+            hovertemplate=f"%{{x:g}} h: {shown}<extra></extra>",
         )
     fig.add_vline(
         x=standard_hours,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -56,7 +58,7 @@ def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None,
         return
     config = _dates_as_dates(data, column_config)
     if presenting():
-        config = _counts_to_the_right(data, config)
+        data, config = _blank_when_empty(data, _counts_to_the_right(data, config))
     st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height)
     download(data, file_name)
 
@@ -88,6 +90,31 @@ def _counts_to_the_right(data: pl.DataFrame, column_config: dict) -> dict:
         if dtype == pl.String and isinstance(label, str) and data[name].drop_nulls().str.contains(COUNT_TEXT).all():
             config[name] = st.column_config.TextColumn(label, alignment="right")
     return config
+
+
+def _as_text(value, number_format: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if number_format == "percent":
+        return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    return number_format % value if number_format and number_format.startswith("%") else f"{value:g}"
+
+
+def _blank_when_empty(data: pl.DataFrame, column_config: dict) -> tuple[pl.DataFrame, dict]:
+    """A suppressed rate, median or date reads blank, as in the downloads, rather than "None":
+    a number or date column with empty cells becomes text in its own format."""
+    config = dict(column_config)
+    for name, dtype in data.schema.items():
+        if not (dtype.is_numeric() or dtype == pl.Date) or not data[name].null_count():
+            continue
+        column = config.get(name)
+        label = column.get("label") if isinstance(column, dict) else column or name
+        number_format = column.get("type_config", {}).get("format") if isinstance(column, dict) else None
+        data = data.with_columns(pl.Series(name, [_as_text(v, number_format) for v in data[name].to_list()], pl.String))
+        config[name] = st.column_config.TextColumn(label, alignment="left" if dtype == pl.Date else "right")
+    return data, config
 
 
 def monthly_p_chart(rows: pl.DataFrame, shown: pl.DataFrame, successes: str, trials: str, file_name: str) -> None:

@@ -113,3 +113,34 @@ def test_filters_carry_across_pages_in_the_browser(server, browser):
     pressed = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button[aria-pressed="true"]')
     assert pressed.all_inner_texts() == ["BHD"]
     page.close()
+
+
+def test_presentation_mode_in_the_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{server}/first-contact", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Time to first contact").first.wait_for(timeout=60_000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Presentation mode").click()
+    page.get_by_text("figures are suppressed for presenting").first.wait_for(timeout=60_000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length >= 5",
+        timeout=60_000,
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # The histogram marks, and names in its legend, the spans of 1 to 10 referrals it does not draw.
+    assert page.locator(".js-plotly-plot text", has_text="<11").count() > 0
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": min(height + 80, 9000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / "first-contact-presenting.png"), full_page=True)
+    # The mode stays on in another page.
+    page.get_by_role("link", name="Training and incidents").click()
+    page.get_by_role("heading", name="Training and incidents").first.wait_for(timeout=60_000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    assert page.get_by_text("figures are suppressed for presenting").count() > 0
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": min(height + 80, 9000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / "training-presenting.png"), full_page=True)
+    page.close()

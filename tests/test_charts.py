@@ -130,9 +130,11 @@ def test_histogram_clips_long_waits_into_the_last_bar():
     assert list(fig.data[0].x)[:2] == [2.0, 6.0] and list(fig.data[0].y)[:8] == [2, 0, 0, 0, 0, 0, 0, 1]
 
 
-def test_histogram_writes_suppressed_counts_instead_of_bars():
-    bins = pl.DataFrame({"from_hours": [0.0, 4.0, 8.0], "to_hours": [4.0, 8.0, 12.0], "reached": ["<11", "40", "*"]})
-    fig = charts.hours_histogram(bins, 24.0, "t", max_hours=12.0)
-    bars, words = fig.data
+def test_histogram_marks_suppressed_counts_instead_of_drawing_bars():
+    bins = pl.DataFrame({"from_hours": [0.0, 4.0, 8.0, 12.0], "to_hours": [4.0, 8.0, 12.0, 16.0],
+                         "reached": ["<11", "40", "*", "<11"]})
+    fig = charts.hours_histogram(bins, 24.0, "t", max_hours=16.0)
+    bars, small, hidden = fig.data
     assert list(bars.x) == [6.0] and list(bars.y) == [40]
-    assert list(words.x) == [2.0, 10.0] and list(words.text) == ["<11", "*"] and list(words.y) == [0, 0]
+    assert (list(small.x), list(small.y), small.name) == ([2.0, 14.0], [0, 0], "<11: suppressed, not drawn")
+    assert (list(hidden.x), hidden.name) == ([10.0], "*: suppressed, not drawn")

@@ -74,8 +74,9 @@ def read(data: bytes) -> pl.DataFrame:
 
 
 def tables(at: AppTest) -> list[pl.DataFrame]:
+    """The tables shown, every cell as text; a blank cell is empty."""
     return [pl.from_pandas(frame.value.astype(object).where(frame.value.notna(), None)).cast(pl.String)
-            for frame in at.dataframe]
+            .with_columns(pl.all().replace("", None)) for frame in at.dataframe]
 
 
 def is_small(cell) -> bool:
