@@ -57,9 +57,11 @@ def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None,
         st.info("Nothing to show for these filters.")
         return
     config = _dates_as_dates(data, column_config)
+    shown = data
     if presenting():
-        data, config = _blank_when_empty(data, _counts_to_the_right(data, config))
-    st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height)
+        # Only the screen gets the text cells; the download keeps numbers a spreadsheet can sum.
+        shown, config = _blank_when_empty(data, _counts_to_the_right(data, config))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
     download(data, file_name)
 
 
