@@ -61,7 +61,7 @@ def first_contact_episodes(con: duckdb.DuckDBPyConnection, filters: Filters,
 
 
 # The agency table, the curve and the trend of one page all start from the same episodes,
-# which take a pass over every contact; a few recent filter sets are kept (frames are
+# a few hundred thousand rows at state scale; a few recent filter sets are kept (frames are
 # never changed in place, so sharing them is safe).
 @lru_cache(maxsize=4)
 def _episodes(con: duckdb.DuckDBPyConnection, filters: Filters, standard_hours: float,

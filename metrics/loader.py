@@ -28,7 +28,7 @@ from metrics import schema
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 FORMATS = (".csv", ".parquet")
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
@@ -665,8 +665,10 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
         # The measures' own derived tables; imported here because the measures read the
         # database through metrics.db, which builds on this module.
         from metrics.adherence import store_period_grid
+        from metrics.db import sql_text
 
         with _unordered(con):
+            con.execute(f"CREATE TABLE episode_firsts AS {sql_text('episode_firsts')[0]}")
             store_period_grid(con)
         _insert_many(
             con,

@@ -17,15 +17,11 @@ referrals AS (
 ),
 first_contacts AS (
     -- Only a completed contact with the client counts: not attempts, collateral contacts or
-    -- RST meetings, nothing before the referral and nothing after D.
-    SELECT r.episode_id, min(c.contact_at) AS first_contact_at
-    FROM referrals r
-    JOIN contacts c ON c.episode_id = r.episode_id
+    -- RST meetings, nothing before the referral (episode_firsts.sql) and nothing after D.
+    SELECT f.episode_id, f.first_client_contact_at AS first_contact_at
+    FROM episode_firsts f
     CROSS JOIN horizon h
-    WHERE c.kind = 'client'
-      AND c.contact_at >= r.referred_at
-      AND c.contact_at < h.end_of_d
-    GROUP BY r.episode_id
+    WHERE f.first_client_contact_at < h.end_of_d
 ),
 instants AS (
     -- Timestamps are local wall-clock times in $time_zone; as instants, the hours across a

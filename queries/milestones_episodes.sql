@@ -15,97 +15,68 @@ WITH bounds AS (
 ),
 enrolled AS (
     -- E (observed_to) is the earlier of discharge and D; a discharge after D has not happened yet.
-    SELECT e.episode_id, e.agency_id, e.service_level,
-           CAST(e.referred_at AS DATE) AS referred_on, e.enrolled_on,
+    -- The first events after the referral come from episode_firsts (episode_firsts.sql), which
+    -- reads the whole extract. Events after D change no row: a milestone is met only when due,
+    -- due only once its deadline is by E (by D at discharge), and an event after E can only
+    -- move a review lapse that is itself after E.
+    SELECT e.episode_id, e.agency_id, e.service_level, e.enrolled_on,
            CASE WHEN e.discharged_on <= b.as_of THEN e.discharged_on END AS discharged_on,
-           least(coalesce(e.discharged_on, b.as_of), b.as_of) AS observed_to
-    FROM episodes e CROSS JOIN bounds b
+           least(coalesce(e.discharged_on, b.as_of), b.as_of) AS observed_to,
+           f.first_rst_meeting_on, f.discharge_meeting_gap_days, f.first_final_plan_on,
+           f.plan_days_from_final
+    FROM episodes e
+    JOIN episode_firsts f ON f.episode_id = e.episode_id
+    CROSS JOIN bounds b
     WHERE e.enrolled_on <= b.as_of
       AND ($agencies IS NULL OR list_contains($agencies, e.agency_id))
       AND ($service_levels IS NULL OR list_contains($service_levels, e.service_level))
 ),
-rst_meetings AS (
-    -- Meeting days of the episode from its referral on, up to D.
-    SELECT DISTINCT c.episode_id, CAST(c.contact_at AS DATE) AS met_on
-    FROM contacts c
-    JOIN enrolled x ON x.episode_id = c.episode_id
-    CROSS JOIN bounds b
-    WHERE c.kind = 'rst_meeting'
-      AND CAST(c.contact_at AS DATE) >= x.referred_on
-      AND CAST(c.contact_at AS DATE) <= b.as_of
-),
-plans AS (
-    SELECT DISTINCT p.episode_id, p.plan_kind, p.completed_on
-    FROM care_plans p
-    JOIN enrolled x ON x.episode_id = p.episode_id
-    CROSS JOIN bounds b
-    WHERE p.completed_on >= x.referred_on
-      AND p.completed_on <= b.as_of
+reviewed AS (
+    -- The review clock starts at the first final plan made while enrolled (by E). Each
+    -- care-plan day sets the next deadline $sccp_review_days later; the first deadline with
+    -- no event by it (the next event more than $sccp_review_days later, or none) is the day
+    -- the reviews lapse. The reviews are kept through E when they lapse after E: a deadline
+    -- on or before E with no event by it is a gap of more than $sccp_review_days days while
+    -- enrolled, since the next event could come on the day after the deadline at the earliest.
+    SELECT x.*,
+           CASE WHEN x.first_final_plan_on <= x.observed_to THEN x.first_final_plan_on END AS final_on,
+           list_min(list_transform(x.plan_days_from_final, lambda day, i:
+               CASE WHEN i = len(x.plan_days_from_final)
+                         OR x.plan_days_from_final[i + 1] - day > $sccp_review_days
+                    THEN day + $sccp_review_days END)) AS reviews_lapse_on
+    FROM enrolled x
+    WHERE list_contains($rsc_levels, x.service_level)
 ),
 rst_formed AS (
     -- Due once the deadline day has passed while the client was still enrolled (deadline ≤ E).
-    SELECT x.episode_id, 'rst_formed' AS milestone, x.enrolled_on + $rst_formed_days AS deadline,
-           x.enrolled_on + $rst_formed_days <= x.observed_to AS due,
-           coalesce(bool_or(m.met_on <= x.enrolled_on + $rst_formed_days), false) AS achieved
-    FROM enrolled x
-    LEFT JOIN rst_meetings m ON m.episode_id = x.episode_id
-    WHERE list_contains($rsc_levels, x.service_level)
-    GROUP BY ALL
+    SELECT episode_id, 'rst_formed' AS milestone, enrolled_on + $rst_formed_days AS deadline,
+           enrolled_on + $rst_formed_days <= observed_to AS due,
+           coalesce(first_rst_meeting_on <= enrolled_on + $rst_formed_days, false) AS achieved
+    FROM reviewed
 ),
 sccp_final AS (
-    SELECT x.episode_id, 'sccp_final' AS milestone, x.enrolled_on + $sccp_final_days AS deadline,
-           x.enrolled_on + $sccp_final_days <= x.observed_to AS due,
-           coalesce(bool_or(p.completed_on <= x.enrolled_on + $sccp_final_days), false) AS achieved
-    FROM enrolled x
-    LEFT JOIN plans p ON p.episode_id = x.episode_id AND p.plan_kind = 'final'
-    WHERE list_contains($rsc_levels, x.service_level)
-    GROUP BY ALL
-),
-first_final AS (
-    -- The review clock starts at the first final plan made while enrolled (by E).
-    SELECT x.episode_id, min(p.completed_on) AS final_on
-    FROM enrolled x
-    JOIN plans p ON p.episode_id = x.episode_id AND p.plan_kind = 'final'
-    WHERE p.completed_on <= x.observed_to
-    GROUP BY x.episode_id
-),
-review_events AS (
-    -- Every care-plan day (any kind) from the first final plan through E, with the next one.
-    SELECT f.episode_id, p.completed_on AS event_on,
-           lead(p.completed_on) OVER (PARTITION BY f.episode_id ORDER BY p.completed_on) AS next_on
-    FROM first_final f
-    JOIN enrolled x ON x.episode_id = f.episode_id
-    JOIN (SELECT DISTINCT episode_id, completed_on FROM plans) p ON p.episode_id = f.episode_id
-    WHERE p.completed_on BETWEEN f.final_on AND x.observed_to
+    SELECT episode_id, 'sccp_final' AS milestone, enrolled_on + $sccp_final_days AS deadline,
+           enrolled_on + $sccp_final_days <= observed_to AS due,
+           coalesce(first_final_plan_on <= enrolled_on + $sccp_final_days, false) AS achieved
+    FROM reviewed
 ),
 sccp_review AS (
-    -- Each event sets the next deadline $sccp_review_days later. It is kept when the next event
-    -- comes by then, or when the stretch ends (E) before the deadline day: a deadline on or
-    -- before E with no event by it is a gap of more than $sccp_review_days days while enrolled.
-    -- Due once the first deadline (final plan + $sccp_review_days) falls on or before E;
-    -- an episode without a final plan by E is not due (sccp_final counts that).
-    SELECT x.episode_id, 'sccp_review' AS milestone, f.final_on + $sccp_review_days AS deadline,
-           coalesce(f.final_on + $sccp_review_days <= x.observed_to, false) AS due,
-           coalesce(bool_and(CASE WHEN r.next_on IS NOT NULL THEN r.next_on - r.event_on <= $sccp_review_days
-                                  ELSE r.event_on + $sccp_review_days > x.observed_to END), false) AS achieved
-    FROM enrolled x
-    LEFT JOIN first_final f ON f.episode_id = x.episode_id
-    LEFT JOIN review_events r ON r.episode_id = x.episode_id
-    WHERE list_contains($rsc_levels, x.service_level)
-    GROUP BY ALL
+    -- Due once the first deadline (final plan + $sccp_review_days) falls on or before E; an
+    -- episode without a final plan by E is not due here (sccp_final counts that).
+    SELECT episode_id, 'sccp_review' AS milestone, final_on + $sccp_review_days AS deadline,
+           coalesce(final_on + $sccp_review_days <= observed_to, false) AS due,
+           coalesce(observed_to < reviews_lapse_on, false) AS achieved
+    FROM reviewed
 ),
 rst_at_discharge AS (
     -- Due once the window after discharge has closed by D.
     SELECT x.episode_id, 'rst_at_discharge' AS milestone, x.discharged_on + $rst_at_discharge_days AS deadline,
            x.discharged_on + $rst_at_discharge_days <= b.as_of AS due,
-           coalesce(bool_or(m.met_on BETWEEN x.discharged_on - $rst_at_discharge_days
-                                         AND x.discharged_on + $rst_at_discharge_days), false) AS achieved
+           coalesce(x.discharge_meeting_gap_days <= $rst_at_discharge_days, false) AS achieved
     FROM enrolled x
     CROSS JOIN bounds b
-    LEFT JOIN rst_meetings m ON m.episode_id = x.episode_id
     WHERE list_contains($cm_levels, x.service_level)
       AND x.discharged_on IS NOT NULL
-    GROUP BY ALL
 ),
 milestones AS (
     SELECT * FROM rst_formed

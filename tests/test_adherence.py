@@ -464,6 +464,18 @@ def test_sccp_review_gaps(build):
         == (True, False)
 
 
+def test_sccp_review_as_of_an_earlier_date_ignores_later_plans(build):
+    # W1: final 10 January 2024, review 9 February, then the next only on 12 March: the deadline
+    # of 10 March passes first. As of 5 March the reviews are still kept; from 10 March they
+    # have lapsed, whatever came later.
+    con = load(build, [episode("W1", "RSC-I", "2024-01-01")],
+               care_plans=["W1,final,2024-01-10,", "W1,review,2024-02-09,", "W1,review,2024-03-12,"])
+    by_day = {day: milestone_rows(adherence.milestones_episodes(con, Filters(as_of=d(day))), "sccp_review")["W1"]
+              for day in ("2024-03-05", "2024-03-09", "2024-03-10", "2024-03-12", "2024-04-30")}
+    assert by_day == {"2024-03-05": (True, True), "2024-03-09": (True, True), "2024-03-10": (True, False),
+                      "2024-03-12": (True, False), "2024-04-30": (True, False)}
+
+
 def test_rst_at_discharge_within_7_days(build):
     # CM episodes discharged 15 March 2024: window 8–22 March, due from the end of 22 March.
     con = load(build, [episode(f"Q{n}", "CM", "2024-01-01", "2024-03-15") for n in range(1, 5)]
