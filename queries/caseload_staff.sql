@@ -51,11 +51,12 @@ assignment_spans AS (
     JOIN clients c ON c.client_id = e.client_id
 ),
 active_cases AS (
-    SELECT st.snapshot_on, st.staff_id,
-           -- A struct keeps a family id and a client id that happen to be spelt alike apart.
+    -- One row per snapshot, staff member and client (or family, for roles that count families).
+    -- A family id and a client id that happen to be spelt alike stay apart by the flag.
+    SELECT DISTINCT st.snapshot_on, st.staff_id,
+           list_contains($family_roles, st.role) AND a.family_id IS NOT NULL AS is_family,
            CASE WHEN list_contains($family_roles, st.role) AND a.family_id IS NOT NULL
-                THEN {'family_id': a.family_id, 'client_id': NULL}
-                ELSE {'family_id': NULL, 'client_id': a.client_id} END AS unit
+                THEN a.family_id ELSE a.client_id END AS unit_id
     FROM active_staff st
     JOIN assignment_spans a
       ON a.staff_id = st.staff_id
@@ -63,7 +64,7 @@ active_cases AS (
      AND (a.last_on IS NULL OR st.snapshot_on <= a.last_on)
 ),
 caseloads AS (
-    SELECT snapshot_on, staff_id, count(DISTINCT unit) AS caseload
+    SELECT snapshot_on, staff_id, count(*) AS caseload
     FROM active_cases
     GROUP BY snapshot_on, staff_id
 ),
