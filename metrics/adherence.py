@@ -54,6 +54,7 @@ Milestones (``milestones_episodes`` per episode, ``milestones`` per agency × le
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import duckdb
 import polars as pl
@@ -129,10 +130,18 @@ def period_counts(con: duckdb.DuckDBPyConnection, filters: Filters,
     """
     settings = settings or current_settings()
     if _stored_grid_covers(con, filters, settings):
-        counts = query(con, "adherence_months", **filters.params())
+        counts = _stored_period_counts(con, filters)
     else:
         counts = live_period_counts(con, filters, settings)
     return counts.with_columns(pl.col("periods_due", "periods_met").cast(pl.Int64))
+
+
+# The agency, staff and monthly tables of one page all sum the same counts, a pass over
+# millions of stored rows at state scale; a few recent filter sets are kept (frames are never
+# changed in place, so sharing them is safe).
+@lru_cache(maxsize=4)
+def _stored_period_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    return query(con, "adherence_months", **filters.params())
 
 
 def live_period_counts(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> pl.DataFrame:
