@@ -42,31 +42,64 @@ active_staff AS (
      AND (s.separated_on IS NULL OR s.separated_on >= d.snapshot_on)
 ),
 assignment_spans AS (
-    -- The last day on the caseload: the earlier of end_on and the episode's discharge
-    -- (least() skips nulls; both null leaves the assignment open).
-    SELECT a.staff_id, a.start_on, least(a.end_on, e.discharged_on) AS last_on,
-           e.client_id, c.family_id
+    -- The days on the caseload: from start_on to the earlier of end_on and the episode's
+    -- discharge (least() skips nulls; both null leaves the assignment open). The unit counted
+    -- is the client, or the family for roles that count families (a client without a family is
+    -- its own family); the flag keeps a family id and a client id spelt alike apart.
+    -- Each span once, so that (start_on, last_on) orders a unit's spans the same way in every
+    -- window below.
+    SELECT DISTINCT a.staff_id, a.start_on, least(a.end_on, e.discharged_on) AS last_on,
+           list_contains($family_roles, s.role) AND c.family_id IS NOT NULL AS is_family,
+           CASE WHEN list_contains($family_roles, s.role) AND c.family_id IS NOT NULL
+                THEN c.family_id ELSE c.client_id END AS unit_id
     FROM assignments a
+    JOIN staff_in_scope s USING (staff_id)
     JOIN episodes e USING (episode_id)
     JOIN clients c ON c.client_id = e.client_id
+    WHERE a.start_on <= $as_of
+      -- A span over before it starts, or before the first snapshot, is on no caseload.
+      AND coalesce(least(a.end_on, e.discharged_on) >= greatest(
+              a.start_on,
+              CASE WHEN NOT $month_ends THEN CAST($as_of AS DATE) END,
+              CAST($period_start AS DATE)), true)
 ),
-active_cases AS (
-    -- One row per snapshot, staff member and client (or family, for roles that count families).
-    -- A family id and a client id that happen to be spelt alike stay apart by the flag.
-    SELECT DISTINCT st.snapshot_on, st.staff_id,
-           list_contains($family_roles, st.role) AND a.family_id IS NOT NULL AS is_family,
-           CASE WHEN list_contains($family_roles, st.role) AND a.family_id IS NOT NULL
-                THEN a.family_id ELSE a.client_id END AS unit_id
-    FROM active_staff st
-    JOIN assignment_spans a
-      ON a.staff_id = st.staff_id
-     AND a.start_on <= st.snapshot_on
-     AND (a.last_on IS NULL OR st.snapshot_on <= a.last_on)
+reaches AS (
+    -- How far the unit's earlier spans with this staff member reach (open = no end).
+    SELECT *,
+           max(coalesce(last_on, DATE '9999-12-31')) OVER (
+               PARTITION BY staff_id, is_family, unit_id ORDER BY start_on, last_on
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached_before
+    FROM assignment_spans
+),
+islands AS (
+    -- Overlapping spans of one unit merged, so that a unit counts once on any day.
+    SELECT staff_id, min(start_on) AS start_on, max(coalesce(last_on, DATE '9999-12-31')) AS last_on
+    FROM (
+        SELECT *, sum(CASE WHEN reached_before IS NULL OR start_on > reached_before THEN 1 ELSE 0 END) OVER (
+                      PARTITION BY staff_id, is_family, unit_id ORDER BY start_on, last_on
+                      ROWS UNBOUNDED PRECEDING) AS island
+        FROM reaches
+    )
+    GROUP BY staff_id, is_family, unit_id, island
+),
+timeline AS (
+    -- A unit joins the caseload on its first day and leaves the day after its last; a snapshot
+    -- reads the running count, after the changes of its own day.
+    SELECT staff_id, start_on AS day, 1 AS change, false AS is_snapshot FROM islands
+    UNION ALL
+    SELECT staff_id, last_on + 1, -1, false FROM islands WHERE last_on < DATE '9999-12-31'
+    UNION ALL
+    SELECT staff_id, snapshot_on, 0, true FROM active_staff
 ),
 caseloads AS (
-    SELECT snapshot_on, staff_id, count(*) AS caseload
-    FROM active_cases
-    GROUP BY snapshot_on, staff_id
+    SELECT snapshot_on, staff_id, caseload
+    FROM (
+        SELECT staff_id, day AS snapshot_on, is_snapshot,
+               CAST(sum(change) OVER (PARTITION BY staff_id ORDER BY day, is_snapshot
+                                      ROWS UNBOUNDED PRECEDING) AS BIGINT) AS caseload
+        FROM timeline
+    )
+    WHERE is_snapshot
 ),
 measured AS (
     SELECT st.snapshot_on, st.agency_id, st.staff_id, st.role, st.fte,

@@ -325,3 +325,24 @@ def test_trend_starts_with_the_first_assignment_not_the_first_hire(build):
     con = load(build, staff, [case("T1", "a", "2024-03-04")])
     trend = caseload_trend(con, Filters(as_of=dt.date(2024, 4, 30)))
     assert trend["month_end"].to_list() == [dt.date(2024, 3, 31), dt.date(2024, 4, 30)]
+
+
+def test_a_unit_counts_once_however_its_assignments_overlap(build):
+    con = load(build, ["F1,A1,RSC-F,1.0,2023-01-01,"], [
+        # Family FAM: P and Q with the very same dates, then P again from 5 February, overlapping
+        # them and open: FAM on every month end.
+        case("F1", "P", "2024-01-02", "2024-02-10", family="FAM"),
+        case("F1", "Q", "2024-01-02", "2024-02-10", family="FAM"),
+        case("F1", "P", "2024-02-05", family="FAM", episode="P2"),
+        # R (no family): until 31 January, then again from 1 March: not on 29 February.
+        case("F1", "R", "2024-01-15", "2024-01-31"),
+        case("F1", "R", "2024-03-01", episode="R2"),
+    ])
+    no_rejects(con)
+    trend = caseload_trend(con, Filters(as_of=dt.date(2024, 3, 31)))
+    assert rows(trend, "month_end", "caseload", "capacity") == [
+        (dt.date(2024, 1, 31), 2, 15.0), (dt.date(2024, 2, 29), 1, 15.0), (dt.date(2024, 3, 31), 2, 15.0),
+    ]
+    # The same on single days: 8 February (FAM three times over, no R) and 1 March.
+    assert by_staff(caseload_staff(con, Filters(as_of=dt.date(2024, 2, 8))))["F1"][0] == 1
+    assert by_staff(caseload_staff(con, Filters(as_of=dt.date(2024, 3, 1))))["F1"][0] == 2
