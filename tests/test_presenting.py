@@ -19,8 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.settings import settings
 from tests.conftest import BASE_TABLES, write_extract
-from tests.test_access import AUTH, agencies, sent_to_browser, write_access  # noqa: F401 - shared fixtures
-from tests.test_app import APP, PAGES, demo_extract, downloads, first_bhd_agency  # noqa: F401 - shared fixtures
+from tests.test_access import agencies, signed_in_app  # noqa: F401 - shared fixtures
+from tests.test_app import APP, PAGES, demo_extract, downloads, first_bhd_agency, visit  # noqa: F401 - shared fixtures
 
 MAX = settings().suppression_max_count
 SMALL, HIDDEN = f"<{MAX + 1}", "*"
@@ -51,12 +51,7 @@ def present(at: AppTest, page: str, **filters) -> AppTest:
         widget = at.sidebar.multiselect(key=key) if key in ("agencies", "service_levels") else \
             at.sidebar.date_input(key=key)
         widget.set_value(value)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return visit(at, page)
 
 
 def offered(at: AppTest, downloads: dict) -> dict[str, tuple[str, bytes]]:  # noqa: F811
@@ -486,15 +481,11 @@ def test_the_deck_button_gives_the_quarters_pdf(app, downloads, tmp_path):  # no
     assert "About these figures" in text and "rows were accepted" in text
 
 
-def test_a_one_agency_user_gets_a_deck_of_their_agency_only(demo_extract, cache, monkeypatch, tmp_path,  # noqa: F811
-                                                             downloads, agencies):  # noqa: F811
-    allowed, allowed_name, _ = next(a for a in agencies if a[2] == "BHD")
-    access = write_access(tmp_path / "access.toml", f'[users]\n"sup@agency.example" = ["{allowed}"]\n')
-    monkeypatch.setenv("OVERSIGHT_EXTRACT", str(demo_extract))
-    monkeypatch.setenv("OVERSIGHT_ACCESS_FILE", str(access))
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.secrets = AUTH
-    at.user = {"is_logged_in": True, "email": "sup@agency.example"}
+def test_a_one_agency_user_gets_a_deck_of_their_agency_only(signed_in_app, tmp_path, downloads,  # noqa: F811
+                                                             agencies):  # noqa: F811
+    at, allowed = signed_in_app
+    allowed_name = next(name for agency_id, name, _ in agencies if agency_id == allowed)
+    at.default_timeout = 180  # the deck renders every chart
     at.run()
     at.button(key="deck_build").click()
     at.run()
