@@ -120,7 +120,10 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
             hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity "
             "(%{customdata[0]} clients or families for a capacity of %{customdata[1]})<extra></extra>",
         )
-    fig.add_vline(x=1.0, line_dash="dash", line_color=BLACK, annotation_text="standard", annotation_position="top")
+    fig.add_vline(x=1.0, line_dash="dash", line_color=BLACK)
+    # The line is named in the legend, where a label at its top would run into the roles.
+    fig.add_scatter(x=[None], y=[None], mode="lines", name="standard (100%)",
+                    line={"color": BLACK, "dash": "dash"}, hoverinfo="skip")
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
     return percent_axis(
@@ -129,6 +132,7 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
             "Caseload as a share of capacity",
             "utilization (caseload ÷ capacity)",
             height=max(320, 60 + 40 * agency.height),
+            legend_beside=True,
         ),
         "x",
         upper,

@@ -80,6 +80,7 @@ def test_utilization_bars_show_the_rates_and_the_standard():
     assert list(fig.data[0].x) == [1.2, 0.4] and list(fig.data[0].y) == ["Alpha", "Beta"]
     assert fig.data[0].text[0] == "120%" and list(fig.data[0].customdata[0]) == [60, 50.0]
     assert fig.layout.shapes[0].x0 == 1.0
+    assert fig.data[-1].name == "standard (100%)" and fig.data[-1].line.dash == "dash"
     # The standard line is drawn: the template's invisible shape defaults are overridden.
     defaults = fig.layout.template.layout.shapedefaults
     assert defaults.line.width == 2 and defaults.opacity == 1
