@@ -31,7 +31,7 @@ enrolled AS (
       AND ($agencies IS NULL OR list_contains($agencies, e.agency_id))
       AND ($service_levels IS NULL OR list_contains($service_levels, e.service_level))
 ),
-reviewed AS (
+rsc_enrolled AS (
     -- The review clock starts at the first final plan made while enrolled (by E). Each
     -- care-plan day sets the next deadline $sccp_review_days later; the first deadline with
     -- no event by it (the next event more than $sccp_review_days later, or none) is the day
@@ -52,13 +52,13 @@ rst_formed AS (
     SELECT episode_id, 'rst_formed' AS milestone, enrolled_on + $rst_formed_days AS deadline,
            enrolled_on + $rst_formed_days <= observed_to AS due,
            coalesce(first_rst_meeting_on <= enrolled_on + $rst_formed_days, false) AS achieved
-    FROM reviewed
+    FROM rsc_enrolled
 ),
 sccp_final AS (
     SELECT episode_id, 'sccp_final' AS milestone, enrolled_on + $sccp_final_days AS deadline,
            enrolled_on + $sccp_final_days <= observed_to AS due,
            coalesce(first_final_plan_on <= enrolled_on + $sccp_final_days, false) AS achieved
-    FROM reviewed
+    FROM rsc_enrolled
 ),
 sccp_review AS (
     -- Due once the first deadline (final plan + $sccp_review_days) falls on or before E; an
@@ -66,7 +66,7 @@ sccp_review AS (
     SELECT episode_id, 'sccp_review' AS milestone, final_on + $sccp_review_days AS deadline,
            coalesce(final_on + $sccp_review_days <= observed_to, false) AS due,
            coalesce(observed_to < reviews_lapse_on, false) AS achieved
-    FROM reviewed
+    FROM rsc_enrolled
 ),
 rst_at_discharge AS (
     -- Due once the window after discharge has closed by D.
