@@ -59,7 +59,7 @@ from functools import lru_cache
 import duckdb
 import polars as pl
 
-from metrics.db import query, sql_text
+from metrics.db import create_table, query
 from metrics.filters import Filters
 from metrics.quality import event_date_range
 from metrics.settings import Settings
@@ -104,9 +104,8 @@ def store_period_grid(con: duckdb.DuckDBPyConnection, settings: Settings | None 
     last = event_date_range(con)[1]
     if last is None:
         return
-    text, names = sql_text("adherence_periods")
-    params = {**Filters(as_of=last).params(), **_requirement_params(settings)}
-    con.execute(f"CREATE TABLE {GRID_TABLE} AS {text}", {k: v for k, v in params.items() if k in names})
+    create_table(con, GRID_TABLE, "adherence_periods", **Filters(as_of=last).params(),
+                 **_requirement_params(settings))
     con.execute(f"CREATE TABLE {GRID_TABLE}_info AS SELECT CAST(? AS DATE) AS grid_end, ? AS rules",
                 [last, _rules_key(settings)])
 

@@ -33,8 +33,8 @@ def sql_text(name: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(re.findall(r"\$([A-Za-z_]\w*)", code))
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
-    """Run ``queries/<name>.sql`` on a cursor of its own.
+def _statement(name: str, params: dict) -> tuple[str, dict | None]:
+    """``queries/<name>.sql`` and the parameters it names, taken from ``params``.
 
     Callers pass every parameter they have (the filters, the settings); only those the
     statement names are bound, since DuckDB refuses parameters a statement does not use.
@@ -43,5 +43,16 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
     missing = names - params.keys()
     if missing:
         raise TypeError(f"queries/{name}.sql needs parameters: {', '.join(sorted(missing))}")
-    bound = {key: value for key, value in params.items() if key in names}
-    return con.cursor().sql(text, params=bound or None).pl()
+    return text, {key: value for key, value in params.items() if key in names} or None
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
+    """Run ``queries/<name>.sql`` on a cursor of its own."""
+    text, bound = _statement(name, params)
+    return con.cursor().sql(text, params=bound).pl()
+
+
+def create_table(con: duckdb.DuckDBPyConnection, table: str, name: str, **params) -> None:
+    """Store the rows of ``queries/<name>.sql`` as ``table`` in a database being built."""
+    text, bound = _statement(name, params)
+    con.execute(f"CREATE TABLE {table} AS {text}", bound)

@@ -665,10 +665,10 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
         # The measures' own derived tables; imported here because the measures read the
         # database through metrics.db, which builds on this module.
         from metrics.adherence import store_period_grid
-        from metrics.db import sql_text
+        from metrics.db import create_table
 
         with _unordered(con):
-            con.execute(f"CREATE TABLE episode_firsts AS {sql_text('episode_firsts')[0]}")
+            create_table(con, "episode_firsts", "episode_firsts")
             store_period_grid(con)
         _insert_many(
             con,

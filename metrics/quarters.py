@@ -52,13 +52,15 @@ class Quarter:
     def previous(self) -> Quarter:
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
 
+    def following(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
 
 def meetings_between(first: dt.date, last: dt.date, count: int = 8) -> list[Quarter]:
     """The latest ``count`` quarters whose meeting reviews figures as of a day from ``first``
     to ``last`` (the extract's dates), newest first."""
-    quarter = Quarter.containing(last)
     # The quarter after the one holding `last` reviews the day its own quarter ends.
-    quarter = Quarter(quarter.year + 1, 1) if quarter.number == 4 else Quarter(quarter.year, quarter.number + 1)
+    quarter = Quarter.containing(last).following()
     found = []
     while len(found) < count and quarter.as_of >= first:
         if quarter.as_of <= last:

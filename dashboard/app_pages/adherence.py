@@ -47,16 +47,10 @@ if agency.is_empty():
 
 
 def periods(frame: pl.DataFrame, *by: str) -> pl.DataFrame:
-    """Periods due and met summed by ``by``, with their rate and interval."""
-    summed = frame.group_by(*by) if by else frame
-    return with_rate(
-        summed.agg(pl.col("periods_met").sum(), pl.col("periods_due").sum())
-        if by
-        else summed.select(pl.col("periods_met").sum(), pl.col("periods_due").sum()),
-        "periods_met",
-        "periods_due",
-        "adherence",
-    )
+    """Periods due and met summed by ``by`` (all rows into one without it), with their rate and interval."""
+    sums = (pl.col("periods_met").sum(), pl.col("periods_due").sum())
+    totals = frame.group_by(*by).agg(*sums) if by else frame.select(*sums)
+    return with_rate(totals, "periods_met", "periods_due", "adherence")
 
 
 trend = measure("adherence_trend", database, filters).filter(pl.col("requirement") == requirement)
