@@ -161,9 +161,9 @@ def child_page(extract: str, page: str) -> dict:
 
 
 def _as_of(con):
-    from metrics.quality import event_date_range
+    from metrics.quality import extract_span
 
-    return event_date_range(con)[1]
+    return extract_span(con)[1]
 
 
 def child_adherence(extract: str) -> dict:

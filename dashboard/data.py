@@ -13,7 +13,7 @@ from metrics.cli import DEFAULT_EXTRACT
 from metrics.filters import Filters
 from metrics.loader import database_path
 from metrics.outputs import OUTPUTS
-from metrics.quality import event_date_range
+from metrics.quality import extract_span
 
 MEASURES = {output.name: output for output in OUTPUTS}
 
@@ -40,7 +40,7 @@ def agencies(database: str) -> pl.DataFrame:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def date_range(database: str):
-    return event_date_range(db.connect_database(Path(database)))
+    return extract_span(db.connect_database(Path(database)))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

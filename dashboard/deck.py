@@ -213,7 +213,7 @@ def build_deck(
             pdf.paragraph(first_sentence(slide.definition), 12, left)
             pdf.image(str(image), x=14 + left + 6, y=26, w=PAGE_MM[0] - (14 + left + 6) - 10)
 
-    first, last = quality.event_date_range(con)
+    first, last = quality.extract_span(con)
     pdf.add_page()
     pdf.heading("About these figures")
     if agencies is None:

@@ -53,6 +53,7 @@ Milestones (``milestones_episodes`` per episode, ``milestones`` per agency × le
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 
@@ -61,7 +62,6 @@ import polars as pl
 
 from metrics.db import create_table, query
 from metrics.filters import Filters
-from metrics.quality import event_date_range
 from metrics.settings import Settings
 from metrics.settings import settings as current_settings
 from metrics.stats import with_rate
@@ -93,21 +93,18 @@ def _rules_key(settings: Settings) -> str:
     return json.dumps(_requirement_params(settings), sort_keys=True)
 
 
-def store_period_grid(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> None:
-    """Store the contact periods as of the extract's last date in the database being built.
+def store_period_grid(con: duckdb.DuckDBPyConnection, through: dt.date, settings: Settings | None = None) -> None:
+    """Store the contact periods as of ``through`` (the extract's date) in the database being built.
 
     Counting periods reads every contact; done once per load, any later as-of date up to
-    that last date is a filter over the stored rows (``adherence_months.sql``). The rules
-    the grid was counted with are stored beside it, so that other rules count live.
+    that date is a filter over the stored rows (``adherence_months.sql``). The rules the
+    grid was counted with are stored beside it, so that other rules count live.
     """
     settings = settings or current_settings()
-    last = event_date_range(con)[1]
-    if last is None:
-        return
-    create_table(con, GRID_TABLE, "adherence_periods", **Filters(as_of=last).params(),
+    create_table(con, GRID_TABLE, "adherence_periods", **Filters(as_of=through).params(),
                  **_requirement_params(settings))
     con.execute(f"CREATE TABLE {GRID_TABLE}_info AS SELECT CAST(? AS DATE) AS grid_end, ? AS rules",
-                [last, _rules_key(settings)])
+                [through, _rules_key(settings)])
 
 
 def _stored_grid_covers(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> bool:

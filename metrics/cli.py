@@ -84,11 +84,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.filters import Filters
     from metrics.outputs import compute, write_all
-    from metrics.quality import event_date_range
+    from metrics.quality import extract_span
 
     with _database(Path(args.extract)) as con:
         rejected = sum(r.rejected for r in read_report(con))
-        as_of = args.as_of or event_date_range(con)[1]
+        as_of = args.as_of or extract_span(con)[1]
         if as_of is None:
             print("error: the extract records no dates; give --as-of", file=sys.stderr)
             return EXIT_UNLOADABLE

@@ -12,27 +12,34 @@ modification times) and reused while the extract is unchanged.
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import hashlib
 import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+from filelock import FileLock
 
-from metrics import schema
+from metrics import csvfile, schema
+from metrics.folder import ExtractError, fingerprint, read_manifest, table_files
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "4"
-FORMATS = (".csv", ".parquet")
+BUILD_VERSION = "5"
+# Builds started over when the extract's files change while it is read, before giving up.
+BUILD_ATTEMPTS = 3
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
-TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+# Hours 00-23: DuckDB would read hour 24 as the next day's midnight, which the contract forbids.
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
 DECIMAL_PATTERN = r"[+-]?(\d+(\.\d*)?|\.\d+)"
 INTEGER_PATTERN = r"[+-]?\d+"
 BLANKS = " \t"
@@ -50,24 +57,22 @@ REFERENCED_TABLES = frozenset(
 
 TYPE_REASONS = {
     "date": "not a date (expected YYYY-MM-DD)",
-    "timestamp": "not a timestamp (expected YYYY-MM-DD HH:MM[:SS], local time, no offset)",
+    "timestamp": "not a timestamp (expected YYYY-MM-DD HH:MM[:SS], hours 00-23, local time, no offset)",
     "bool": "not a boolean (expected true/false, t/f, yes/no, y/n or 1/0)",
     "decimal": "not a decimal number (expected digits with '.' as separator)",
     "integer": "not a whole number",
 }
 
 
-class ExtractError(Exception):
-    """The extract cannot be loaded at all; the message names the file and the problem."""
-
-
 @dataclass(frozen=True)
 class TableReport:
     table: str
     file: str | None
-    rows_read: int
+    rows_read: int  # records: a value spanning lines makes one, blank lines none
     accepted: int
     rejected: int
+    warnings: int  # accepted rows with a warning (dated after the extract was taken)
+    blank_lines: int
     extra_columns: tuple[str, ...]
 
     @property
@@ -86,42 +91,7 @@ def _insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[tuple]) ->
 
 
 # ---------------------------------------------------------------------------
-# Finding the files and fingerprinting them
-
-
-def table_files(extract_dir: Path) -> dict[str, Path]:
-    """The file of each table present, after checking names, duplicates and core tables."""
-    if not extract_dir.is_dir():
-        raise ExtractError(f"{extract_dir}: not a folder")
-    files: dict[str, Path] = {}
-    for path in sorted(extract_dir.iterdir()):
-        if path.suffix.lower() not in FORMATS or path.name.startswith("."):
-            continue
-        name = path.stem
-        if name not in schema.TABLES_BY_NAME:
-            raise ExtractError(
-                f"{path}: unknown table name '{name}' "
-                f"(expected one of: {', '.join(t.name for t in schema.TABLES)})"
-            )
-        if name in files:
-            raise ExtractError(f"{path}: table '{name}' is given twice ({files[name].name} and {path.name})")
-        files[name] = path
-    missing = [t.name for t in schema.TABLES if t.core and t.name not in files]
-    if missing:
-        raise ExtractError(
-            f"{extract_dir}: missing core table{'s' if len(missing) > 1 else ''} "
-            + ", ".join(f"{m}.csv" for m in missing)
-        )
-    return files
-
-
-def fingerprint(extract_dir: Path) -> str:
-    """Identifies this extract's content: changes when any table file changes."""
-    digest = hashlib.sha256(f"{BUILD_VERSION}|{schema.current_year()}".encode())
-    for name, path in sorted(table_files(extract_dir).items()):
-        stat = path.stat()
-        digest.update(f"|{name}|{path.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:20]
+# The cache of built databases
 
 
 def cache_dir() -> Path:
@@ -132,23 +102,63 @@ def cache_dir() -> Path:
 
 
 def database_path(extract_dir: Path) -> Path:
-    """The built database for this extract, building it first when it is missing or stale."""
+    """The built database for this extract, building it first when it is missing or stale.
+
+    One build per extract at a time: a lock between the threads of this process and a file
+    lock between processes; whoever waited finds the database built and uses it. A build is
+    written under a temporary name and renamed whole into place, so that nobody ever opens a
+    half-built database, and what a killed build left behind is removed by the next one.
+    """
     extract_dir = extract_dir.resolve()
-    folder_key = hashlib.sha256(str(extract_dir).encode()).hexdigest()[:12]
-    target = cache_dir() / f"{extract_dir.name}-{folder_key}-{fingerprint(extract_dir)}.duckdb"
+    stem = f"{extract_dir.name}-{hashlib.sha256(str(extract_dir).encode()).hexdigest()[:12]}"
+    folder = cache_dir()
+    target = folder / f"{stem}-{fingerprint(extract_dir, BUILD_VERSION)}.duckdb"
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".building-{os.getpid()}")
     try:
-        build_database(extract_dir, partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    for stale in target.parent.glob(f"{extract_dir.name}-{folder_key}-*.duckdb"):
-        if stale != target:
-            stale.unlink(missing_ok=True)
-    return target
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = _build_lock(folder / f"{stem}.lock")
+    except OSError as error:
+        raise ExtractError(f"{folder}: the cache folder cannot be written ({error.strerror or error}); "
+                           "set OVERSIGHT_CACHE_DIR to a folder you can write") from None
+    with lock:
+        for _ in range(BUILD_ATTEMPTS):
+            target = folder / f"{stem}-{fingerprint(extract_dir, BUILD_VERSION)}.duckdb"
+            if target.exists():
+                return target
+            _remove(folder.glob(f"{stem}-*.building*"))
+            partial = target.with_suffix(".building")
+            try:
+                build_database(extract_dir, partial)
+                # A file replaced while it was read would leave a database of two extracts.
+                if folder / f"{stem}-{fingerprint(extract_dir, BUILD_VERSION)}.duckdb" == target:
+                    os.replace(partial, target)
+                    _remove(p for p in folder.glob(f"{stem}-*.duckdb") if p != target)
+                    return target
+            finally:
+                _remove(folder.glob(f"{stem}-*.building*"))
+    raise ExtractError(f"{extract_dir}: the extract changed {BUILD_ATTEMPTS} times while it was being loaded; "
+                       "load it once its files are complete")
+
+
+_PROCESS_LOCKS: dict[Path, threading.Lock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    with _PROCESS_LOCKS_GUARD:
+        in_process = _PROCESS_LOCKS.setdefault(path, threading.Lock())
+    with in_process, FileLock(path):
+        yield
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------
@@ -171,6 +181,7 @@ class _RawTable:
     rows_in_file: int
     line: str
     join: str = ""
+    blank_lines: int = 0
 
 
 def _check_header(path: Path, table: Table, header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -188,43 +199,6 @@ def _check_header(path: Path, table: Table, header: list[str]) -> tuple[dict[str
     return positions, [h for h in header if h not in known]
 
 
-def _csv_header(path: Path) -> list[str]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExtractError(f"{path}: cannot be read ({error})") from error
-    if not header:
-        raise ExtractError(f"{path}: the file is empty; expected a header row")
-    return header
-
-
-def _physical_lines(path: Path) -> int:
-    """Number of lines in the file (a last line without a newline counts)."""
-    count, last = 0, b"\n"
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
-
-
-def _record_lines(path: Path) -> list[int | None]:
-    """Physical start line of every record as DuckDB numbers them (None for a blank line).
-
-    Only needed when a file has blank lines or values spanning lines, where DuckDB's
-    record numbers and the physical line numbers part ways.
-    """
-    starts: list[int | None] = []
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        reader = csv.reader(handle)
-        line = 1
-        for record in reader:
-            starts.append(line if record else None)
-            line = reader.line_num + 1
-    return starts
-
-
 def _internal_names(table: Table, header: list[str]) -> list[str]:
     """The name each header column gets in ``raw_<table>``: its own for a contract column,
     a generated one for any other (so that no name from a file is written into SQL)."""
@@ -232,8 +206,12 @@ def _internal_names(table: Table, header: list[str]) -> list[str]:
     return [name if name in known else f"_extra_{index}" for index, name in enumerate(header)]
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawTable:
-    header = _csv_header(path)
+def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, work_dir: Path) -> _RawTable:
+    try:
+        scanned = csvfile.scan(path)
+    except csvfile.ScanError as error:
+        raise ExtractError(f"{path}: {error}") from None
+    header = scanned.header
     positions, extra = _check_header(path, table, header)
     internal = _internal_names(table, header)
     read_columns = ", ".join(f"'{name}': 'VARCHAR'" for name in internal)
@@ -241,55 +219,64 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawT
         con.execute(
             f"""
             CREATE TEMP TABLE raw_{table.name} AS
-            SELECT * FROM read_csv(?, header = false, skip = 1, auto_detect = false,
-                delim = ',', quote = '"', escape = '"', encoding = 'utf-8',
-                columns = {{{read_columns}}},
+            SELECT * FROM read_csv($path, header = false, skip = 1, auto_detect = false,
+                delim = ',', quote = '"', escape = '"', new_line = $new_line, encoding = 'utf-8',
+                max_line_size = $max_line_size, columns = {{{read_columns}}},
                 store_rejects = true, rejects_table = 'dd_rejects_{table.name}',
                 rejects_scan = 'dd_scan_{table.name}')
             """,
-            [str(path)],
+            {"path": str(scanned.readable_file(work_dir / path.name)), "new_line": scanned.new_line,
+             "max_line_size": csvfile.MAX_RECORD_BYTES},
         )
     except duckdb.Error as error:
-        raise ExtractError(f"{path}: cannot be read ({error})") from error
-    structural = con.execute(
+        raise ExtractError(f"{path}: cannot be read ({str(error).splitlines()[0]})") from None
+    # DuckDB numbers a record by the lines before it, blank ones included and the inner lines
+    # of a value spanning lines left out; the copy it reads has no blank lines, so its record
+    # k (from 0) is its line k + 2, and ``record_lines`` gives the line that is in the file.
+    by_number = "d.line"
+    if scanned.record_lines is not None:
+        con.register("record_lines", pa.table({
+            "number": pa.array(np.arange(2, scanned.readable + 2, dtype=np.int64)),
+            "line": pa.array(scanned.record_lines),
+        }))
+        con.execute(f"CREATE TEMP TABLE record_lines_{table.name} AS SELECT * FROM record_lines")
+        con.unregister("record_lines")
+        by_number = f"(SELECT m.line FROM record_lines_{table.name} m WHERE m.number = d.line)"
+    con.execute(
         f"""
-        SELECT line, arg_min(column_name, column_idx), arg_min(csv_line, column_idx),
-               arg_min(error_message, column_idx)
-        FROM dd_rejects_{table.name} GROUP BY line ORDER BY line
-        """
-    ).fetchall()
-    records = _scalar(con, f"SELECT count(*) FROM raw_{table.name}") + len(structural)
-    if _physical_lines(path) == records + 1:
-        # One record per line: DuckDB's record numbers are the physical line numbers.
-        reject_lines = [row[0] for row in structural]
-        line, join = _lines_skipping(con, table.name, reject_lines, records - len(structural))
-    else:
-        starts = _record_lines(path)
-        reject_lines = [starts[row[0] - 1] for row in structural]
-        rejected = {row[0] for row in structural}
-        accepted_lines = [
-            line for number, line in enumerate(starts[1:], start=2)
-            if line is not None and number not in rejected
-        ]
-        records = sum(1 for s in starts[1:] if s is not None)
-        line, join = _lines_table(con, table.name, accepted_lines) if accepted_lines else ("NULL", "")
-    names = dict(zip(internal, header, strict=True))
-    _insert_many(
-        con,
-        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-        [
-            (table.name, line_number, names.get(column, column), (text or "").strip("\r\n"),
-             f"malformed line: {message}")
-            for line_number, (_, column, text, message) in zip(reject_lines, structural, strict=True)
-        ],
+        INSERT INTO rejects
+        SELECT $table, {by_number}, $names[list_position($internal, d.column_name)],
+               rtrim(d.csv_line, $line_break), 'malformed line: ' || d.error_message
+        FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
+                     arg_min(csv_line, column_idx) AS csv_line, arg_min(error_message, column_idx) AS error_message
+              FROM dd_rejects_{table.name} GROUP BY line) d
+        """,
+        {"table": table.name, "names": header, "internal": internal, "line_break": "\r\n"},
     )
+    if scanned.faults:
+        con.register("faults", pa.table({
+            "table": [table.name] * len(scanned.faults),
+            "line": [f.line for f in scanned.faults],
+            "column": [header[f.cell] if f.cell < len(header) else None for f in scanned.faults],
+            "value": [f.text for f in scanned.faults],
+            "reason": [f.reason for f in scanned.faults],
+        }))
+        con.execute("INSERT INTO rejects SELECT * FROM faults")
+        con.unregister("faults")
+    malformed = con.execute(f"SELECT DISTINCT line FROM dd_rejects_{table.name} ORDER BY line").fetchnumpy()["line"]
+    accepted = scanned.readable - malformed.size
+    if scanned.record_lines is None:
+        line, join = _lines_skipping(con, table.name, malformed, accepted)
+    else:
+        accepted_lines = np.delete(scanned.record_lines, malformed - 2)
+        line, join = _lines_table(con, table.name, accepted_lines) if accepted_lines.size else ("NULL", "")
     present = [c.name for c in table.columns if c.name in positions]
-    return _RawTable(table.name, path, present, extra, records, line, join)
+    return _RawTable(table.name, path, present, extra, scanned.records, line, join, scanned.blank_lines)
 
 
 def _lines_skipping(con, name: str, reject_lines: list[int], accepted: int) -> tuple[str, str]:
     """Line numbers when each record is one line and ``reject_lines`` were left out."""
-    if not reject_lines or not accepted:
+    if len(reject_lines) == 0 or not accepted:
         return "r.rowid + 2", ""
     # With rejected lines r_1 < r_2 < ..., the k-th accepted row (from 0) sits after
     # r_j exactly when k >= r_j - 1 - j, so its line is k + 2 + that many j.
@@ -348,7 +335,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _
 # Checking the rows against the contract
 
 
-class _Params:
+class Params:
     """Collects bound parameters so that no value is ever written into SQL text."""
 
     def __init__(self) -> None:
@@ -360,14 +347,14 @@ class _Params:
         return f"${name}"
 
 
-def _id_text(raw: str, p: _Params) -> str:
+def _id_text(raw: str, p: Params) -> str:
     """An id with surrounding blanks removed; ``trim`` runs only where there are any,
     because trimming every value of a large table costs more than the rest of its checks."""
     padded = " OR ".join(f"starts_with({raw}, {p(c)}) OR ends_with({raw}, {p(c)})" for c in BLANKS)
     return f"NULLIF(CASE WHEN {padded} THEN trim({raw}, {p(BLANKS)}) ELSE {raw} END, '')"
 
 
-def _parsed(column: Column, present: bool, p: _Params) -> tuple[str, str]:
+def _parsed(column: Column, present: bool, p: Params) -> tuple[str, str]:
     """SQL for the column's cleaned text and its typed value (null when it does not parse)."""
     if not present:
         return "CAST(NULL AS VARCHAR)", f"CAST(NULL AS {column.sql_type})"
@@ -391,17 +378,23 @@ def _parsed(column: Column, present: bool, p: _Params) -> tuple[str, str]:
     return text, typed
 
 
-def _violation(column: str, value_sql: str, reason_sql: str, p: _Params) -> str:
+def _violation(column: str, value_sql: str, reason_sql: str, p: Params) -> str:
     return f"{{'column': {p(column)}, 'value': {value_sql}, 'reason': {reason_sql}}}"
 
 
-def _column_checks(column: Column, p: _Params) -> list[str]:
+def _column_checks(column: Column, p: Params) -> list[str]:
     """CASE expressions, one per rule of the column, each a violation or null."""
-    name, text = column.name, f"{column.name}__text"
     checks = []
     if column.required:
-        checks.append(f"CASE WHEN {text} IS NULL THEN "
-                      f"{_violation(name, 'r_' + name, p('required value is empty'), p)} END")
+        checks.append(f"CASE WHEN {column.name}__text IS NULL THEN "
+                      f"{_violation(column.name, 'r_' + column.name, p('required value is empty'), p)} END")
+    return checks + _value_checks(column, p)
+
+
+def _value_checks(column: Column, p: Params) -> list[str]:
+    """The column's rules that a value breaks on its own (type, enum, range), as CASE expressions."""
+    name, text = column.name, f"{column.name}__text"
+    checks = []
     if column.type == "enum":
         reason = "not one of: " + ", ".join(column.enum)
         checks.append(f"CASE WHEN {text} IS NOT NULL AND {name} IS NULL THEN "
@@ -417,10 +410,36 @@ def _column_checks(column: Column, p: _Params) -> list[str]:
     if maximum is not None:
         checks.append(f"CASE WHEN {name} > {p(maximum)} THEN "
                       f"{_violation(name, text, p(f'must be at most {maximum:g}'), p)} END")
+    if column.type in ("date", "timestamp"):
+        first, last = schema.EARLIEST_DATE, schema.LATEST_DATE
+        checks.append(f"CASE WHEN CAST({name} AS DATE) NOT BETWEEN {p(first)} AND {p(last)} THEN "
+                      f"{_violation(name, text, p(f'outside {first} to {last}'), p)} END")
     return checks
 
 
-def _rule_check(table: Table, rule, p: _Params) -> str:
+def value_problems(table: Table, present_columns: list[str], relation: str) -> tuple[str, dict]:
+    """A query over ``relation`` (text columns named as the contract's) and its parameters:
+    for each column present, its text as the loader reads it (ids trimmed, empty as null) and
+    ``<column>__problem``, the reason the cell breaks a rule of its own column (type, enum,
+    range), or null. The loader's own rules, for checking a table before it is written."""
+    p = Params()
+    parsed, problems = [], []
+    for column in table.columns:
+        if column.name not in present_columns:
+            continue
+        text, typed = _parsed(column, True, p)
+        parsed.append(f"{text} AS {column.name}__text, {typed} AS {column.name}")
+        checks = _value_checks(column, p)
+        problem = f"struct_extract(coalesce({', '.join(checks)}), 'reason')" if checks else "NULL"
+        problems.append(f"{column.name}__text AS {column.name}, CAST({problem} AS VARCHAR) AS {column.name}__problem")
+    sql = f"""
+        WITH parsed AS (SELECT {', '.join(parsed)} FROM {relation} r)
+        SELECT {', '.join(problems)} FROM parsed
+    """
+    return sql, p.values
+
+
+def _rule_check(table: Table, rule, p: Params) -> str:
     col, other = rule.column, rule.other
     value = f"{col}__text"
     if isinstance(rule, NotBefore):
@@ -439,7 +458,7 @@ def _rule_check(table: Table, rule, p: _Params) -> str:
     raise TypeError(rule)
 
 
-def _row_checked(table: Table, raw: _RawTable, p: _Params, only_duplicate_keys: bool = False) -> str:
+def _row_checked(table: Table, raw: _RawTable, p: Params, only_duplicate_keys: bool = False) -> str:
     """A query of the rows read: line, raw text, cleaned text and typed value of each column,
     and ``row_problem``, the first rule of the row itself that it breaks (or null).
 
@@ -476,7 +495,7 @@ def _find_duplicate_keys(con, table: Table, raw: _RawTable) -> None:
     cheap), so that only their few rows are checked and ranked by line; a hash shared by
     different keys only adds rows that rank first under their own key."""
     key = table.key
-    p = _Params()
+    p = Params()
     key_text, _ = _parsed(key, True, p)
     con.execute(
         f"""
@@ -486,7 +505,7 @@ def _find_duplicate_keys(con, table: Table, raw: _RawTable) -> None:
         """,
         p.values,
     )
-    p = _Params()
+    p = Params()
     reason = f"{p(f'duplicate {key.name} (first on line ')} || first_line || ')'"
     con.execute(
         f"""
@@ -508,7 +527,7 @@ def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable
     """Insert every row read into its typed table, with ``problem``: the first rule it
     breaks, or null. Rows are checked against their own values, then their key, then
     their references."""
-    p = _Params()
+    p = Params()
     joins, fk_checks = [], []
     for column in table.columns:
         parent = column.references
@@ -564,7 +583,7 @@ def _reject_self_references(con, table: Table, column: Column) -> None:
     """Reject rows naming a row of the same table that is absent or rejected, to a fixed point."""
     key = table.key.name
     name = table.name
-    p = _Params()
+    p = Params()
     statement = (
             f"""
             UPDATE {name} AS c SET problem = {{
@@ -623,45 +642,84 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE TABLE {table.name} (line BIGINT NOT NULL, {columns}, "
             f'problem STRUCT("column" VARCHAR, value VARCHAR, reason VARCHAR))'
         )
-    con.execute(
-        'CREATE TABLE rejects ("table" VARCHAR, line BIGINT, "column" VARCHAR, '
-        "value VARCHAR, reason VARCHAR)"
-    )
+    for kept in ("rejects", "warnings"):
+        con.execute(f'CREATE TABLE {kept} ("table" VARCHAR, line BIGINT, "column" VARCHAR, '
+                    "value VARCHAR, reason VARCHAR)")
     con.execute(
         'CREATE TABLE load_report ("table" VARCHAR, file VARCHAR, rows_read BIGINT, '
-        "accepted BIGINT, rejected BIGINT, extra_columns VARCHAR[])"
+        "accepted BIGINT, rejected BIGINT, warnings BIGINT, blank_lines BIGINT, extra_columns VARCHAR[])"
     )
     con.execute("CREATE TABLE extract_info (key VARCHAR, value VARCHAR)")
+
+
+def _event_dates(con: duckdb.DuckDBPyConnection, where: str = "") -> str:
+    """Every event date of the accepted rows (table, line, column, day), as one query;
+    ``where`` filters on ``day``. Table and column names come from the schema."""
+    return " UNION ALL ".join(
+        f"SELECT '{table.name}' AS tbl, line, '{column}' AS col, CAST({column} AS VARCHAR) AS value, "
+        f"CAST({column} AS DATE) AS day FROM {table.name} {where and f'WHERE CAST({column} AS DATE) {where}'}"
+        for table in schema.TABLES for column in table.event_columns
+    )
+
+
+def _extract_date(con: duckdb.DuckDBPyConnection, taken_on: dt.date | None, loaded_on: dt.date) -> dt.date:
+    """The extract's date: the manifest's, else the latest event not after the day of loading
+    (that day itself when nothing happened by then)."""
+    if taken_on is not None:
+        return taken_on
+    latest = _scalar(con, f"SELECT max(day) FROM ({_event_dates(con, '<= $loaded_on')})", {"loaded_on": loaded_on})
+    return latest or loaded_on
+
+
+def _warn_of_later_rows(con: duckdb.DuckDBPyConnection, extract_date: dt.date) -> None:
+    """Rows dated after the extract was taken are kept, and listed as warnings."""
+    con.execute(
+        f"""
+        INSERT INTO warnings
+        SELECT tbl, line, col, value, $reason
+        FROM ({_event_dates(con, '> $extract_date')}) ORDER BY tbl, line, col
+        """,
+        {"extract_date": extract_date, "reason": f"dated after the extract was taken ({extract_date})"},
+    )
 
 
 def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
     """Load every table of the extract into a new DuckDB file at ``db_path``."""
     files = table_files(extract_dir)
+    manifest = read_manifest(extract_dir)
+    loaded_on = dt.date.today()
     reports = []
-    with _connect(db_path) as con:
+    # The cleaned copies of files that need one lie beside the database while it is built.
+    with _connect(db_path) as con, tempfile.TemporaryDirectory(dir=db_path.parent,
+                                                               prefix=f"{db_path.name}-files-") as work:
+        work_dir = Path(work)
         _create_tables(con)
         for table in schema.load_order():
             path = files.get(table.name)
             if path is None:
                 _drop_working_column(con, table)
-                reports.append(TableReport(table.name, None, 0, 0, 0, ()))
+                reports.append(TableReport(table.name, None, 0, 0, 0, 0, 0, ()))
                 continue
-            reader = _read_parquet if path.suffix.lower() == ".parquet" else _read_csv
-            raw = reader(con, table, path)
+            if path.suffix.lower() == ".parquet":
+                raw = _read_parquet(con, table, path)
+            else:
+                raw = _read_csv(con, table, path, work_dir)
             _insert_checked(con, table, raw)
             _drop_working_tables(con, table)
             _publish(con, table)
             accepted = _scalar(con, f"SELECT count(*) FROM {table.name}")
-            rejected = _scalar(con,
-                'SELECT count(*) FROM rejects WHERE "table" = ?', [table.name]
-            )
+            rejected = _scalar(con, 'SELECT count(*) FROM rejects WHERE "table" = ?', [table.name])
             if accepted + rejected != raw.rows_in_file:
                 raise RuntimeError(
                     f"{path}: {accepted} accepted + {rejected} rejected rows "
                     f"but {raw.rows_in_file} rows in the file"
                 )
-            reports.append(TableReport(table.name, str(path), raw.rows_in_file, accepted,
-                                       rejected, tuple(raw.extra_columns)))
+            reports.append(TableReport(table.name, str(path), raw.rows_in_file, accepted, rejected, 0,
+                                       raw.blank_lines, tuple(raw.extra_columns)))
+        extract_date = _extract_date(con, manifest and manifest.taken_on, loaded_on)
+        _warn_of_later_rows(con, extract_date)
+        warned = dict(con.execute('SELECT "table", count(DISTINCT line) FROM warnings GROUP BY ALL').fetchall())
+        reports = [replace(r, warnings=warned.get(r.table, 0)) for r in reports]
         # The measures' own derived tables; imported here because the measures read the
         # database through metrics.db, which builds on this module.
         from metrics.adherence import store_period_grid
@@ -669,18 +727,23 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
 
         with _unordered(con):
             create_table(con, "episode_firsts", "episode_firsts")
-            store_period_grid(con)
+            store_period_grid(con, extract_date)
         _insert_many(
             con,
-            "INSERT INTO load_report VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.table, r.file, r.rows_read, r.accepted, r.rejected, list(r.extra_columns))
-             for r in reports],
+            "INSERT INTO load_report VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.table, r.file, r.rows_read, r.accepted, r.rejected, r.warnings, r.blank_lines,
+              list(r.extra_columns)) for r in reports],
         )
-        _insert_many(
-            con,
-            "INSERT INTO extract_info VALUES (?, ?)",
-            [("extract_dir", str(extract_dir)), ("fingerprint", fingerprint(extract_dir))],
-        )
+        info = {
+            "extract_dir": str(extract_dir),
+            "fingerprint": fingerprint(extract_dir, BUILD_VERSION),
+            "loaded_on": loaded_on.isoformat(),
+            "extract_date": extract_date.isoformat(),
+            "extract_date_from": "manifest" if manifest else "latest event",
+        }
+        if manifest and manifest.source:
+            info["source"] = manifest.source
+        _insert_many(con, "INSERT INTO extract_info VALUES (?, ?)", list(info.items()))
     return reports
 
 
@@ -696,6 +759,6 @@ def _connect(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def read_report(con: duckdb.DuckDBPyConnection) -> list[TableReport]:
     rows = con.execute(
-        'SELECT "table", file, rows_read, accepted, rejected, extra_columns FROM load_report'
+        'SELECT "table", file, rows_read, accepted, rejected, warnings, blank_lines, extra_columns FROM load_report'
     ).fetchall()
-    return [TableReport(t, f, n, a, r, tuple(x or ())) for t, f, n, a, r, x in rows]
+    return [TableReport(*row[:-1], tuple(row[-1] or ())) for row in rows]

@@ -99,6 +99,10 @@ class Table:
         return [c.references for c in self.columns if c.references and c.references != self.name]
 
 
+# Dates and timestamps outside these days are impossible in an extract (the contract).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
 SERVICE_LEVELS = ("RSC-I", "RSC-F", "CM")
 STAFF_ROLES = ("RSC-I", "RSC-F", "CM", "other")
 CONTACT_KINDS = ("client", "attempt", "rst_meeting", "collateral")

@@ -18,7 +18,7 @@ from metrics.calendar import add_business_days
 from metrics.demo import EXTRACT_END, DemoSummary, PlantedReject, write_demo
 from metrics.filters import Filters
 from metrics.loader import FALSE_WORDS, TRUE_WORDS, build_database
-from metrics.quality import event_date_range
+from metrics.quality import extract_span
 from metrics.settings import settings
 
 # Small and fast. The loaded extract is a little larger: transfers and staff turnover need
@@ -358,7 +358,7 @@ def _sorted_counts(frame: pl.DataFrame) -> list[tuple]:
 
 
 def test_the_stored_period_grid_counts_what_a_live_count_does(loaded):
-    last = event_date_range(loaded)[1]
+    last = extract_span(loaded)[1]
     assert loaded.execute("SELECT grid_end FROM adherence_grid_info").fetchall() == [(last,)]
     agencies = [a for (a,) in loaded.execute("SELECT DISTINCT agency_id FROM episodes ORDER BY 1 LIMIT 3").fetchall()]
     variants = [
@@ -374,7 +374,7 @@ def test_the_stored_period_grid_counts_what_a_live_count_does(loaded):
 
 
 def test_an_as_of_date_after_the_stored_grid_is_counted_live(loaded):
-    last = event_date_range(loaded)[1]
+    last = extract_span(loaded)[1]
     at_end = period_counts(loaded, Filters(as_of=last))
     later = period_counts(loaded, Filters(as_of=last + dt.timedelta(days=60)))
     # Two months on with no contacts recorded: the open episodes' periods keep falling due,
