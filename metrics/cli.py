@@ -14,24 +14,28 @@ from pathlib import Path
 import duckdb
 
 from metrics.export import write_csv
-from metrics.loader import ExtractError, database_path, read_report
-from metrics.quality import rejects_frame
+from metrics.folder import ExtractError
+from metrics.loader import database_path, read_report
+from metrics.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACT = PROJECT_ROOT / "data" / "demo"
 DASHBOARD_APP = PROJECT_ROOT / "dashboard" / "app.py"
 STREAMLIT_CONFIG = PROJECT_ROOT / "streamlit_config.toml"
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNLOADABLE = 0, 1, 2
+# Exit statuses, one per meaning. 3 is a fault of this program, never of the extract.
+EXIT_OK, EXIT_REJECTED, EXIT_UNLOADABLE, EXIT_INTERNAL = 0, 1, 2, 3
+# Set to see the traceback of an internal error (it may quote values of the extract).
+DEBUG_VARIABLE = "OVERSIGHT_DEBUG"
+
+
+class Unreportable(ExtractError):
+    """The extract loaded, but a core table has no accepted row: no figure would mean anything."""
 
 
 def _load(extract: Path) -> Path:
-    """The built database, or a clear message and exit status 2."""
-    try:
-        return database_path(extract)
-    except ExtractError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_UNLOADABLE) from None
+    """The built database (a clear message and exit status 2 when there is none: see ``main``)."""
+    return database_path(extract)
 
 
 @contextmanager
@@ -42,6 +46,14 @@ def _database(extract: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def refuse_nothing_to_report(con: duckdb.DuckDBPyConnection) -> None:
+    """Stop before computing figures from a core table without a single accepted row."""
+    empty = empty_core_tables(con)
+    if empty:
+        raise Unreportable(f"no accepted rows in the core table{'s' if len(empty) > 1 else ''} {', '.join(empty)}: "
+                           "there is nothing to report on (see `oversight validate`)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -59,25 +71,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
     with _database(extract) as con:
         reports = read_report(con)
         rejects = rejects_frame(con)
-    print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9}")
+        warnings = warnings_frame(con)
+        info = extract_info(con)
+        empty = empty_core_tables(con)
+    print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9} {'warnings':>9} {'blank':>6}")
     for report in reports:
         file = Path(report.file).name if report.present else "(absent, optional)"
-        print(f"{report.table:<22} {file:<28} {report.rows_read:>10,} "
-              f"{report.accepted:>10,} {report.rejected:>9,}")
+        print(f"{report.table:<22} {file:<28} {report.rows_read:>10,} {report.accepted:>10,} "
+              f"{report.rejected:>9,} {report.warnings:>9,} {report.blank_lines:>6,}")
+    basis = "its manifest" if info["extract_date_from"] == "manifest" else \
+        f"its latest event on or before the day it was loaded, {info['loaded_on']}"
+    print(f"\nextract's date: {info['extract_date']} (from {basis})")
     for report in reports:
         if report.extra_columns:
             print(f"{report.table}: extra columns ignored: {', '.join(report.extra_columns)}")
-    if rejects.height:
-        print(f"\n{rejects.height:,} rows rejected. First reasons:")
-        for table, group in rejects.group_by("table", maintain_order=True):
+    for title, rows in (("rows rejected", rejects), ("accepted rows with a warning", warnings)):
+        if not rows.height:
+            continue
+        print(f"\n{rows.height:,} {title}. First reasons:")
+        for table, group in rows.group_by("table", maintain_order=True):
             for row in group.head(3).iter_rows(named=True):
                 print(f"  {table[0]}, line {row['line']}, {row['column'] or '(whole line)'}: "
                       f"{row['reason']} [{(row['value'] or '').encode('unicode_escape').decode()}]")
             if group.height > 3:
-                print(f"  {table[0]}: … and {group.height - 3} more")
+                print(f"  {table[0]}: … and {group.height - 3:,} more")
     if args.rejects:
         write_csv(rejects, Path(args.rejects))
         print(f"\nrejected rows written to {args.rejects}")
+    if empty:
+        print(f"\nerror: no accepted rows in the core table{'s' if len(empty) > 1 else ''} "
+              f"{', '.join(empty)}: there is nothing to report on", file=sys.stderr)
+        return EXIT_UNLOADABLE
     return EXIT_REJECTED if rejects.height else EXIT_OK
 
 
@@ -87,11 +111,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.quality import extract_span
 
     with _database(Path(args.extract)) as con:
+        refuse_nothing_to_report(con)
         rejected = sum(r.rejected for r in read_report(con))
         as_of = args.as_of or extract_span(con)[1]
-        if as_of is None:
-            print("error: the extract records no dates; give --as-of", file=sys.stderr)
-            return EXIT_UNLOADABLE
         tables = compute(con, Filters(as_of=as_of))
     paths = write_all(tables, Path(args.out))
     print(f"measures as of {as_of.isoformat()} written to {args.out}: {len(paths)} files")
@@ -135,6 +157,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     quarter = Quarter.parse(args.quarter)
     extract = Path(args.extract)
     with _database(extract) as con:
+        refuse_nothing_to_report(con)
         labels = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
         deck = build_deck(con, quarter, Path(args.out), extract.name, labels)
     print(f"deck for the CRS meeting of {quarter.meeting_date:%A %d %B %Y} ({deck.pages} pages) written to {args.out}")
@@ -216,8 +239,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; whatever goes wrong ends in one message and an exit status by meaning."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ExtractError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNLOADABLE
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or 'cannot be read or written'}", file=sys.stderr)
+        return EXIT_UNLOADABLE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if os.environ.get(DEBUG_VARIABLE):
+            raise
+        # The message itself could quote a value of the extract: only its kind is shown.
+        print(f"error: an internal error ({type(error).__name__}) stopped the command; this is a fault of "
+              f"the program, not of the extract. Run it again with {DEBUG_VARIABLE}=1 to see where.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
     return con.cursor().sql(text, params=bound).pl()
 
 
+def execute(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run the statement of ``queries/<name>.sql`` (one that defines something, at load)."""
+    con.execute(sql_text(name)[0])
+
+
 def create_table(con: duckdb.DuckDBPyConnection, table: str, name: str, **params) -> None:
     """Store the rows of ``queries/<name>.sql`` as ``table`` in a database being built."""
     text, bound = _statement(name, params)

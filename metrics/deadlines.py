@@ -69,7 +69,10 @@ def deadlines(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settin
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    """RFC 5545 §3.3.11 TEXT: a line break of any kind (CR LF, CR or LF) is written as ``\\n``;
+    a bare CR would otherwise end the content line for some readers and split the event."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
 
 def _fold(line: str) -> list[str]:

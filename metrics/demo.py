@@ -48,6 +48,7 @@ import numpy as np
 import polars as pl
 
 from metrics.calendar import holiday_dates
+from metrics.folder import MANIFEST
 from metrics.schema import CONTACT_KINDS, CONTACT_MODES, SERVICE_LEVELS, STAFF_ROLES, TABLES, TABLES_BY_NAME
 from metrics.settings import Settings
 
@@ -1387,4 +1388,7 @@ def write_demo(out_dir: Path, seed: int = 2026, scale: float = 1.0) -> DemoSumma
         frame, table_bad = frames[table.name], bad.get(table.name, [])
         planted += _write_table(out_dir / f"{table.name}.csv", table.name, frame, table_bad)
         rows[table.name] = frame.height + len(table_bad)
+    (out_dir / MANIFEST).write_text(
+        f"taken_on = {EXTRACT_END.isoformat()}\n"
+        f'source = "oversight demo: synthetic, seed {seed}, scale {scale:g}"\n', encoding="utf-8")
     return DemoSummary(rows, tuple(planted))

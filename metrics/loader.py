@@ -33,7 +33,7 @@ from metrics.folder import ExtractError, fingerprint, read_manifest, table_files
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "5"
+BUILD_VERSION = "6"
 # Builds started over when the extract's files change while it is read, before giving up.
 BUILD_ATTEMPTS = 3
 
@@ -723,8 +723,9 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
         # The measures' own derived tables; imported here because the measures read the
         # database through metrics.db, which builds on this module.
         from metrics.adherence import store_period_grid
-        from metrics.db import create_table
+        from metrics.db import create_table, execute
 
+        execute(con, "local_epoch_us")
         with _unordered(con):
             create_table(con, "episode_firsts", "episode_firsts")
             store_period_grid(con, extract_date)

@@ -24,16 +24,16 @@ first_contacts AS (
     WHERE f.first_client_contact_at < h.end_of_d
 ),
 instants AS (
-    -- Timestamps are local wall-clock times in $time_zone; as instants, the hours across a
-    -- daylight-saving change are the hours that really passed. Whole microseconds keep the
-    -- comparisons with the standard exact.
+    -- Timestamps are local wall-clock times in $time_zone; as instants (local_epoch_us.sql),
+    -- the hours across a daylight-saving change are the hours that really passed. Whole
+    -- microseconds keep the comparisons with the standard exact.
     SELECT r.*, f.first_contact_at,
-           epoch_us(timezone($time_zone, r.referred_at)) AS referred_us,
-           epoch_us(timezone($time_zone, f.first_contact_at)) AS contact_us,
-           epoch_us(timezone($time_zone, h.end_of_d)) AS end_of_d_us,
+           local_epoch_us(r.referred_at, $time_zone) AS referred_us,
+           local_epoch_us(f.first_contact_at, $time_zone) AS contact_us,
+           local_epoch_us(h.end_of_d, $time_zone) AS end_of_d_us,
            -- An uncontacted episode is followed until the end of D, or the end of its
            -- discharge day if that comes first (least() skips a missing discharge).
-           epoch_us(timezone($time_zone, least(h.end_of_d, r.discharged_on + INTERVAL 1 DAY))) AS censor_us,
+           local_epoch_us(least(h.end_of_d, r.discharged_on + INTERVAL 1 DAY), $time_zone) AS censor_us,
            CAST(round(r.standard_hours * 3600000000) AS BIGINT) AS standard_us
     FROM referrals r
     LEFT JOIN first_contacts f ON f.episode_id = r.episode_id

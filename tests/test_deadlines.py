@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from metrics.calendar import add_business_days
 from metrics.deadlines import deadlines, to_ics
@@ -133,3 +134,13 @@ def test_the_icalendar_file_is_well_formed():
     assert to_ics(frame, dt.datetime(2026, 12, 1, tzinfo=dt.UTC), labels).count("UID:") == 2
     uids = [line for line in lines if line.startswith("UID:")]
     assert len(set(uids)) == 2
+
+
+@pytest.mark.parametrize("name", ["Delta\rCRS", "Delta\r\nCRS", "Delta\nCRS"])
+def test_a_line_break_in_a_name_is_escaped_in_the_icalendar_file(name):
+    frame = pl.DataFrame({"agency_id": ["A4"], "kind": ["plan"], "what": ["Plan of action P4"],
+                          "due_on": [dt.date(2026, 12, 1)], "reference": ["P4"]})
+    text = to_ics(frame, dt.datetime(2026, 11, 20, tzinfo=dt.UTC), {"A4": name})
+    # Every CR and LF left is part of a CR LF ending a content line.
+    assert "\r" not in text.replace("\r\n", "") and "\n" not in text.replace("\r\n", "")
+    assert "SUMMARY:Delta\\nCRS: Plan of action P4 due" in unfold(text)

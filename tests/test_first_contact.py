@@ -207,6 +207,30 @@ def test_hours_are_elapsed_across_daylight_saving_changes(extract):
     assert (rows["T3"]["hours"], rows["T3"]["met"]) == (0.0, True)
 
 
+def test_a_time_in_the_repeated_autumn_hour_is_its_first_occurrence(extract):
+    # On 1 Nov 2026 clocks go from 01:59:59 CDT back to 01:00 CST: 01:00-01:59 shows twice.
+    con = extract(
+        [
+            # 00:50 CDT, reached at 01:20 read as CDT (first occurrence): 30 minutes, met; read
+            # as CST (the second) it would be 90 minutes.
+            episode("F1", "2026-11-01 00:50", emergency=True),
+            # Both in the repeated hour, both first occurrences: 01:10 to 01:40 is 30 minutes.
+            episode("F2", "2026-11-01 01:10", emergency=True),
+            # 01:05 written after the change reads as 01:05 CDT, before the referral at 01:40
+            # CDT: it is no first contact, and the emergency was not reached in time.
+            episode("F3", "2026-11-01 01:40", emergency=True),
+            # 01:30 CDT to 02:30 CST: the repeated hour lies between, so 2 hours (1 if 01:30
+            # were read as CST).
+            episode("F4", "2026-11-01 01:30", emergency=True),
+        ],
+        [contact("K1", "F1", "2026-11-01 01:20"), contact("K2", "F2", "2026-11-01 01:40"),
+         contact("K3", "F3", "2026-11-01 01:05"), contact("K4", "F4", "2026-11-01 02:30")],
+    )
+    rows = by_episode(first_contact_episodes(con, Filters(as_of=dt.date(2026, 11, 30))))
+    assert {e: (r["hours"], r["met"]) for e, r in rows.items()} == {
+        "F1": (0.5, True), "F2": (0.5, True), "F3": (None, False), "F4": (2.0, False)}
+
+
 # ---------------------------------------------------------------------------
 # First contact: per agency, Kaplan–Meier, trend
 
