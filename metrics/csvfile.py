@@ -200,7 +200,9 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
     offset, first_line = data_start, 2
     while offset < size:
         stop = min(size, offset + CHUNK_BYTES)
-        block = np.frombuffer(data, dtype=np.uint8, count=stop - offset, offset=offset)
+        # A copy, not a view of the map: a view alive in an error's traceback keeps the map from closing.
+        raw = data[offset:stop]
+        block = np.frombuffer(raw, dtype=np.uint8)
         newlines = np.flatnonzero(block == NEWLINE)
         if stop < size:  # end the block after its last whole line
             if newlines.size == 0:
@@ -236,8 +238,7 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
             per_line = np.bincount(np.searchsorted(ends, quotes), minlength=lengths.size)
             note(found.odd_quotes, np.flatnonzero(per_line % 2))
         wide = np.flatnonzero(block >= 0x80)
-        if wide.size and not _is_utf8(block.tobytes()):
-            raw = block.tobytes()
+        if wide.size and not _is_utf8(raw[: block.size]):
             candidates = np.unique(np.searchsorted(ends, wide)).tolist()
             note(found.not_utf8, [i for i in candidates if not _is_utf8(raw[starts[i]: ends[i]])])
         first_line += lengths.size

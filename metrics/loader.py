@@ -117,11 +117,9 @@ def database_path(extract_dir: Path) -> Path:
         return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        lock = _build_lock(folder / f"{stem}.lock")
     except OSError as error:
-        raise ExtractError(f"{folder}: the cache folder cannot be written ({error.strerror or error}); "
-                           "set OVERSIGHT_CACHE_DIR to a folder you can write") from None
-    with lock:
+        raise _unwritable(folder, error) from None
+    with _build_lock(folder / f"{stem}.lock"):
         for _ in range(BUILD_ATTEMPTS):
             target = folder / f"{stem}-{fingerprint(extract_dir, BUILD_VERSION)}.duckdb"
             if target.exists():
@@ -131,26 +129,48 @@ def database_path(extract_dir: Path) -> Path:
             try:
                 build_database(extract_dir, partial)
                 # A file replaced while it was read would leave a database of two extracts.
-                if folder / f"{stem}-{fingerprint(extract_dir, BUILD_VERSION)}.duckdb" == target:
+                if _unchanged(extract_dir, target):
                     os.replace(partial, target)
                     _remove(p for p in folder.glob(f"{stem}-*.duckdb") if p != target)
                     return target
+            except Exception:
+                # A file replaced while it was read can trip the build: start again on the new one.
+                if _unchanged(extract_dir, target):
+                    raise
             finally:
                 _remove(folder.glob(f"{stem}-*.building*"))
     raise ExtractError(f"{extract_dir}: the extract changed {BUILD_ATTEMPTS} times while it was being loaded; "
                        "load it once its files are complete")
 
 
+def _unchanged(extract_dir: Path, target: Path) -> bool:
+    """Whether the extract is still the one ``target`` is named after."""
+    return target.name.endswith(f"-{fingerprint(extract_dir, BUILD_VERSION)}.duckdb")
+
+
 _PROCESS_LOCKS: dict[Path, threading.Lock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _unwritable(folder: Path, error: OSError) -> ExtractError:
+    return ExtractError(f"{folder}: the cache folder cannot be written ({error.strerror or error}); "
+                        "set OVERSIGHT_CACHE_DIR to a folder you can write")
 
 
 @contextmanager
 def _build_lock(path: Path) -> Iterator[None]:
     with _PROCESS_LOCKS_GUARD:
         in_process = _PROCESS_LOCKS.setdefault(path, threading.Lock())
-    with in_process, FileLock(path):
-        yield
+    with in_process:
+        between_processes = FileLock(path)
+        try:
+            between_processes.acquire()
+        except OSError as error:
+            raise _unwritable(path.parent, error) from None
+        try:
+            yield
+        finally:
+            between_processes.release()
 
 
 def _remove(paths) -> None:
