@@ -53,6 +53,21 @@ def rejects(database: str) -> pl.DataFrame:
     return quality.rejects_frame(db.connect_database(Path(database)))
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def warnings(database: str) -> pl.DataFrame:
+    return quality.warnings_frame(db.connect_database(Path(database)))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def extract_info(database: str) -> dict[str, str]:
+    return quality.extract_info(db.connect_database(Path(database)))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def empty_core_tables(database: str) -> list[str]:
+    return quality.empty_core_tables(db.connect_database(Path(database)))
+
+
 def provides(database: str, table: str) -> bool:
     """Whether the extract has this (optional) table at all."""
     summary = load_summary(database)

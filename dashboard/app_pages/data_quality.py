@@ -1,11 +1,13 @@
-"""Rows accepted and rejected per table, the reasons, and the extract's date range."""
+"""Rows accepted and rejected per table, the reasons, the rows with a warning, and the extract's date."""
+
+import datetime as dt
 
 import polars as pl
 import streamlit as st
 
 from dashboard.auth import session_access
 from dashboard.components import table, table_with_definition
-from dashboard.data import database_key, date_range, extract_dir, load_summary, rejects
+from dashboard.data import database_key, date_range, extract_dir, extract_info, load_summary, rejects, warnings
 from dashboard.presenting import as_shown, count_text, presenting
 from metrics.suppression import Counted, Linked, complement
 
@@ -16,16 +18,26 @@ if not session_access().sees_everything:
     st.info("The checks of the extract cover every agency, so they are shown only to users who may see all of them.")
     st.stop()
 
+ROW_COLUMNS = {
+    "table": "Table",
+    "line": st.column_config.NumberColumn("Line", format="%d"),
+    "column": "Column",
+    "value": "Value",
+    "reason": "Reason",
+}
+
 database = database_key()
 summary = load_summary(database)
 rejected = rejects(database)
-first, last = date_range(database)
-
-st.title("Data quality")
+warned = warnings(database)
+info = extract_info(database)
+first, taken = date_range(database)
+basis = ("its manifest, extract.toml" if info["extract_date_from"] == "manifest" else
+         f"the latest day on which anything in it happened, up to the day it was loaded "
+         f"({dt.date.fromisoformat(info['loaded_on']):%d %B %Y})")
 st.caption(
-    f"Extract `{extract_dir().name}`: events from {first:%d %B %Y} to {last:%d %B %Y}."
-    if first
-    else f"Extract `{extract_dir().name}`."
+    f"Extract `{extract_dir().name}`, taken on **{taken:%d %B %Y}** (from {basis}); events from "
+    f"{first:%d %B %Y}. The figures open on that date."
 )
 
 reasons = rejected.group_by("table", "column", maintain_order=True).agg(
@@ -33,11 +45,11 @@ reasons = rejected.group_by("table", "column", maintain_order=True).agg(
 )
 # Rows of the extract are records of clients and their care: counted like people while
 # presenting. Reasons add up to each table's rejected rows, tables to the extract's.
-rows = Counted(("rows_read", "rejected"), (("rejected", "rows_read"),))
+rows = Counted(("rows_read", "rejected", "warnings"), (("rejected", "rows_read"), ("warnings", "rows_read")))
 figures = as_shown(
     Linked()
     .add("tables", summary, ("table",), rows)
-    .add("all", summary.select(pl.col("rows_read").sum(), pl.col("rejected").sum()), (), rows)
+    .add("all", summary.select(pl.col("rows_read", "rejected", "warnings").sum()), (), rows)
     .add("reasons", reasons, ("table", "column"), Counted(("rejected",)))
     .sums("tables", "all")
     .sums("reasons", "tables")
@@ -45,11 +57,13 @@ figures = as_shown(
 accepted = complement("rejected", "rows_read")
 total = figures.table("all").row(0, named=True)
 
-columns = st.columns(4)
+columns = st.columns(5)
 columns[0].metric("Rows read", count_text(total["rows_read"]), border=True)
 columns[1].metric("Accepted", count_text(total[accepted]), border=True)
 columns[2].metric("Rejected", count_text(total["rejected"]), border=True)
-columns[3].metric("Optional tables absent", int((~summary["present"]).sum()), border=True)
+columns[3].metric("With a warning", count_text(total["warnings"]), border=True,
+                  help="Accepted rows dated after the extract was taken.")
+columns[4].metric("Optional tables absent", int((~summary["present"]).sum()), border=True)
 
 st.subheader("Per table")
 table_with_definition(
@@ -61,6 +75,8 @@ table_with_definition(
         "rows_read",
         pl.col(accepted).alias("accepted"),
         "rejected",
+        "warnings",
+        "blank_lines",
         pl.col("extra_columns").list.join(", "),
     ),
     "load_summary.csv",
@@ -71,6 +87,8 @@ table_with_definition(
         "rows_read": "Rows read",
         "accepted": "Accepted",
         "rejected": "Rejected",
+        "warnings": "With a warning",
+        "blank_lines": "Blank lines skipped",
         "extra_columns": "Extra columns ignored",
     },
 )
@@ -94,15 +112,16 @@ else:
     st.subheader("Every rejected row")
     if presenting():
         st.info("The rejected rows hold the extract's own values: they are not shown while presenting.")
-        st.stop()
-    table(
-        rejected,
-        "rejected_rows.csv",
-        column_config={
-            "table": "Table",
-            "line": st.column_config.NumberColumn("Line", format="%d"),
-            "column": "Column",
-            "value": "Value",
-            "reason": "Reason",
-        },
-    )
+    else:
+        table(rejected, "rejected_rows.csv", column_config=ROW_COLUMNS)
+
+st.subheader("Rows dated after the extract was taken")
+if warned.is_empty():
+    st.success(f"Nothing in the extract is dated after {taken:%d %B %Y}.")
+elif presenting():
+    st.info(f"{count_text(warned.height)} values are dated after the extract was taken; the rows are not shown "
+            "while presenting.")
+else:
+    st.caption("These rows are kept and counted as of their dates, which have not come yet on the extract's "
+               "date: check them with the data supplier.")
+    table(warned, "warnings.csv", column_config=ROW_COLUMNS)
