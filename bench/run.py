@@ -27,8 +27,15 @@ memory reported (the child's maximum resident set, from ``os.wait4``) belongs to
   both count the same rows; that look-up is not timed). ``read`` is reading and typing the two
   files, ``compute`` the adherence itself. Its figures are checked against ``adherence_agency``.
 
+Bad lines (``junk``, once per run, on the scale-1 demo): ``oversight validate`` on the demo
+with its contacts.csv as written, with 1,000,000 more good contacts, and with 100,000 and
+1,000,000 bad lines of every kind mixed in (rows too short, stray quotes, bytes that are not
+UTF-8, blank lines, impossible dates, hour 24, unknown words, repeated ids, unknown episodes):
+each bad line should cost about what a good one costs, since rejecting is done on whole sets.
+
 Results accumulate in ``bench/results.json`` (one entry per scale, replaced when that scale is
-run again) and are written as markdown to ``bench/results.md`` and printed.
+run again, and one for the bad lines) and are written as markdown to ``bench/results.md`` and
+printed.
 """
 
 from __future__ import annotations
@@ -368,6 +375,93 @@ def bench_scale(workdir: Path, scale: float) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# Bad lines
+
+JUNK_COUNTS = (100_000, 1_000_000)
+MORE_GOOD = 1_000_000
+
+
+def _junk_line(n: int, episode: str) -> bytes:
+    """The n-th bad contact line: each kind in turn, each rejected (or, blank, skipped) alone."""
+    kinds = (
+        b"junk %d" % n,  # too few cells
+        b'KJ%d,%s,S0001,"2024-01-01 10:00,client,phone' % (n, episode.encode()),  # stray quote
+        b"KJ%d,%s,S0001,2024-01-01 10:00,cli\xe9nt,phone" % (n, episode.encode()),  # not UTF-8
+        b"",  # blank line
+        b"KJ%d,%s,S0001,9999-01-01 10:00,client,phone" % (n, episode.encode()),  # impossible date
+        b"KJ%d,%s,S0001,2024-01-01 24:00,client,phone" % (n, episode.encode()),  # hour 24
+        b"KJ%d,%s,S0001,2024-01-01 10:00,visit,phone" % (n, episode.encode()),  # not a kind
+        b"K000001,%s,S0001,2024-01-01 10:00,client,phone" % episode.encode(),  # repeated id
+        b"KJ%d,EP-NONE,S0001,2024-01-01 10:00,client,phone" % n,  # unknown episode
+    )
+    return kinds[n % len(kinds)]
+
+
+def _write_contacts(source: Path, target: Path, extra) -> int:
+    """contacts.csv as written, with ``extra`` lines spread evenly through it; returns their count."""
+    header, *lines = source.read_bytes().rstrip(b"\n").split(b"\n")
+    extra = list(extra)
+    step = max(1, len(lines) // max(1, len(extra)))
+    out, position = [header], 0
+    for index, line in enumerate(extra):
+        stop = min(len(lines), (index + 1) * step) if index < len(extra) - 1 else len(lines)
+        out += lines[position:stop]
+        position = stop
+        out.append(line)
+    out += lines[position:]
+    target.write_bytes(b"\n".join(out) + b"\n")
+    return len(extra)
+
+
+def bench_junk(workdir: Path) -> dict:
+    """Load times of the scale-1 demo as written, with more good lines, and with bad lines mixed in."""
+    say = lambda text: print(f"[bad lines] {text}", flush=True)  # noqa: E731
+    base, _ = extract_for(workdir, 1.0)
+    episode = (base / "episodes.csv").read_text().split("\n", 2)[1].split(",", 1)[0]
+    variants = {
+        "as written": [],
+        f"{MORE_GOOD:,} more good lines": (
+            b"KG%d,%s,S0001,2024-01-01 10:00,client,phone" % (n, episode.encode()) for n in range(MORE_GOOD)),
+        **{f"{count:,} bad lines": (_junk_line(n, episode) for n in range(count)) for count in JUNK_COUNTS},
+    }
+    result = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "variants": {}}
+    for label, extra in variants.items():
+        folder = workdir / f"junk-{len(result['variants'])}"
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(base, folder)
+        added = _write_contacts(base / "contacts.csv", folder / "contacts.csv", extra)
+        cache = Path(tempfile.mkdtemp(prefix="cache-", dir=workdir))
+        try:
+            step = run_step([str(BIN / "oversight"), "validate", "--extract", str(folder)],
+                            {"OVERSIGHT_CACHE_DIR": str(cache)}, ok=(0, 1))
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+        result["variants"][label] = {"lines_added": added, "seconds": step["wall"], "peak_mb": step["peak_mb"]}
+        say(f"{label}: {step['wall']:.2f} s, peak {step['peak_mb']:.0f} MB")
+    return result
+
+
+def render_junk(junk: dict | None) -> list[str]:
+    lines = ["", "## Bad lines", ""]
+    if junk is None:
+        return lines + ["Not run yet."]
+    variants = junk["variants"]
+    base = variants["as written"]["seconds"]
+    lines += [
+        f"`oversight validate` on the scale-1 demo, its contacts.csv as written and with lines added ({junk['date']}). "
+        "The cost of a line added is the time over the file as written, per line.",
+        "",
+        "| contacts.csv | load (s) | per line added (µs) | peak memory (MB) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, v in variants.items():
+        per_line = (v["seconds"] - base) / v["lines_added"] * 1e6 if v["lines_added"] else None
+        lines.append(f"| {label} | {v['seconds']:.2f} | {fmt(per_line, 1)} | {v['peak_mb']:,.0f} |")
+    return lines
+
+
+# ---------------------------------------------------------------------------
 # The report
 
 
@@ -408,7 +502,8 @@ def peak_gb(result: dict) -> float:
 
 
 def render(results: dict[str, dict], info: dict) -> str:
-    scales = sorted(results.values(), key=lambda r: r["scale"])
+    junk = results.get("junk")
+    scales = sorted((r for name, r in results.items() if name != "junk"), key=lambda r: r["scale"])
     header = "| measurement | " + " | ".join(f"scale {scale_label(r['scale'])}" for r in scales) + " |"
     rule = "|---|" + "---:|" * len(scales)
     lines = [
@@ -511,6 +606,7 @@ def render(results: dict[str, dict], info: dict) -> str:
             lines.append(f"| page:{page} (warm) | {growth:.1f}× | {'yes' if growth <= limit else '**no**'} |")
         mem = ratio(peak_gb(big), peak_gb(small))
         lines.append(f"| peak memory | {mem:.1f}× | {'yes' if mem <= limit else '**no**'} |")
+    lines += render_junk(junk)
     return "\n".join(lines) + "\n"
 
 
@@ -533,6 +629,8 @@ def main() -> None:
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     info = machine()
     try:
+        results["junk"] = bench_junk(workdir)
+        RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
         for scale in scales:
             result = bench_scale(workdir, scale)
             result["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

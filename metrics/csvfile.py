@@ -10,7 +10,8 @@ trouble it, and :func:`scan` decides what each one is:
 - a line with an odd number of quotes opens a value spanning lines when the lines up to
   the next such line form one well-quoted record with the header's number of cells;
   otherwise it is a **fault**, "unmatched quote", and reading goes on at the next line;
-- a line that is not UTF-8, or holds a carriage return outside quotes, is a fault;
+- a line that is not UTF-8, holds a carriage return outside quotes, or (without quotes)
+  has more or fewer values than the header, is a fault;
 - a line longer than :data:`MAX_LINE_BYTES` stops the load (:class:`ScanError`): nothing
   in a contract row comes near that size, and reading on could take the machine's memory.
 
@@ -35,7 +36,7 @@ MAX_LINE_BYTES = 1 << 20
 # A value spanning lines may not run longer than this in all.
 MAX_RECORD_BYTES = 4 * MAX_LINE_BYTES
 CHUNK_BYTES = 1 << 24
-NEWLINE, CARRIAGE_RETURN, QUOTE = 10, 13, 34
+NEWLINE, CARRIAGE_RETURN, QUOTE, COMMA = 10, 13, 34, 44
 
 # Line endings as DuckDB's new_line option names them.
 LF, CRLF = "\\n", "\\r\\n"
@@ -54,7 +55,7 @@ class Fault:
     text (undecodable bytes shown as U+FFFD) and why."""
 
     line: int
-    cell: int
+    cell: int | None  # None: the line as a whole (too many values)
     text: str
     reason: str
 
@@ -102,6 +103,8 @@ class ScannedFile:
 
 def _cell_at(text: str, position: int) -> int:
     """The index of the cell holding character ``position`` of a line."""
+    if '"' not in text[:position]:
+        return text.count(",", 0, position)
     cell, quoted = 0, False
     for index, char in enumerate(text[:position]):
         if char == '"' and (quoted or index == 0 or text[index - 1] in ',"'):
@@ -181,18 +184,42 @@ def _header(handle) -> tuple[list[str], int, bool]:
     return next(csv.reader([text])), len(first), first.endswith(b"\r\n")
 
 
+KINDS = ("odd_quotes", "lone_cr", "not_utf8", "blank", "ragged")
+
+
 @dataclass
 class _Lines:
-    """What the pass over the bytes found, by physical line number (header = 1)."""
+    """What the pass over the bytes found: for each kind of line, the line numbers (header
+    = 1), where each starts and ends in the file (without its line break), and for ragged
+    lines the number of cells; all in order."""
 
     count: int = 0  # lines after the header
     endings: int = 0  # line breaks after the header (a last CR without its LF counts)
     crlf: int = 0  # of which CR LF
-    bounds: dict[int, tuple[int, int]] = field(default_factory=dict)  # noted line: (start, end) without its break
-    odd_quotes: list[int] = field(default_factory=list)
-    lone_cr: list[int] = field(default_factory=list)
-    not_utf8: list[int] = field(default_factory=list)
-    blank: list[int] = field(default_factory=list)
+    noted: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    cells: list[np.ndarray] = field(default_factory=list)
+
+    def lines(self, kind: str) -> np.ndarray:
+        parts = self.noted[kind]
+        return np.concatenate(parts) if parts else np.empty((0, 3), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _BlockLines:
+    """The lines of one block: the first one's number, the block's offset in the file, and
+    where each line starts and ends within the block."""
+
+    first_line: int
+    offset: int
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def note(self, kind: list[np.ndarray], selected: np.ndarray) -> None:
+        """Keep the lines picked by ``selected`` (a mask, or line indexes) as rows of line, start, end."""
+        index = np.flatnonzero(selected) if selected.dtype == bool else np.unique(selected)
+        if index.size:
+            kind.append(np.column_stack((self.first_line + index, self.offset + self.starts[index],
+                                         self.offset + self.ends[index])))
 
 
 def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Lines:
@@ -215,11 +242,7 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
         lengths = ends - starts
         if lengths.max() > MAX_LINE_BYTES:
             _too_long(data, offset + int(starts[lengths.argmax()]), first_line + int(lengths.argmax()), header)
-
-        def note(kind: list[int], block_lines) -> None:
-            for index in np.unique(block_lines).tolist():
-                kind.append(first_line + index)
-                found.bounds[first_line + index] = (offset + int(starts[index]), offset + int(ends[index]))
+        lines = _BlockLines(first_line, offset, starts, ends)
 
         found.endings += newlines.size
         line_ends_in_cr = np.zeros(lengths.size, dtype=bool)
@@ -231,16 +254,27 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
                 found.endings += 1
             found.crlf += int(ending.sum())
             line_ends_in_cr[np.searchsorted(ends, carriage[ending])] = True
-            note(found.lone_cr, np.searchsorted(ends, carriage[~ending]))
-        note(found.blank, np.flatnonzero((lengths == 0) | ((lengths == 1) & line_ends_in_cr)))
+            lines.note(found.noted["lone_cr"], np.searchsorted(ends, carriage[~ending]))
+        blank = (lengths == 0) | ((lengths == 1) & line_ends_in_cr)
+        lines.note(found.noted["blank"], blank)
+        quoted = np.zeros(lengths.size, dtype=bool)
         quotes = np.flatnonzero(block == QUOTE)
         if quotes.size:
             per_line = np.bincount(np.searchsorted(ends, quotes), minlength=lengths.size)
-            note(found.odd_quotes, np.flatnonzero(per_line % 2))
+            quoted = per_line > 0
+            lines.note(found.noted["odd_quotes"], per_line % 2 == 1)
+        # Cells per line, from its commas; a line with quotes may hold commas inside values,
+        # so DuckDB counts its cells instead.
+        cells = np.add.reduceat((block == COMMA).view(np.uint8), starts, dtype=np.int32) + 1
+        ragged = (cells != len(header)) & ~quoted & ~blank
+        if ragged.any():
+            lines.note(found.noted["ragged"], ragged)
+            found.cells.append(cells[ragged])
         wide = np.flatnonzero(block >= 0x80)
         if wide.size and not _is_utf8(raw[: block.size]):
-            candidates = np.unique(np.searchsorted(ends, wide)).tolist()
-            note(found.not_utf8, [i for i in candidates if not _is_utf8(raw[starts[i]: ends[i]])])
+            candidates = np.unique(np.searchsorted(ends, wide))
+            undecodable = [i for i in candidates.tolist() if not _is_utf8(raw[starts[i]: ends[i]])]
+            lines.note(found.noted["not_utf8"], np.array(undecodable, dtype=np.int64))
         first_line += lengths.size
         offset = stop
     found.count = first_line - 2
@@ -271,9 +305,11 @@ def scan(path: Path) -> ScannedFile:
 
 def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: int, size: int) -> ScannedFile:
     found = _pass_over_bytes(data, data_start, size, header)
+    bounds = {int(line): (int(start), int(end)) for kind in ("odd_quotes", "lone_cr", "not_utf8", "ragged")
+              for line, start, end in found.lines(kind)}
 
     def text(line: int) -> str:
-        start, end = found.bounds[line]
+        start, end = bounds[line]
         return data[start:end].decode("utf-8", errors="replace")
 
     # Values spanning lines run from a line with an odd number of quotes to the next one.
@@ -281,12 +317,12 @@ def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: 
     spans: list[tuple[int, int]] = []
     inside_spans: set[int] = set()
     faults: dict[int, Fault] = {}
-    odd, index = found.odd_quotes, 0
+    odd, index = found.lines("odd_quotes")[:, 0].tolist(), 0
     while index < len(odd):
         first = odd[index]
         if index + 1 < len(odd):
             last = odd[index + 1]
-            start, end = found.bounds[first][0], found.bounds[last][1]
+            start, end = bounds[first][0], bounds[last][1]
             candidate = data[start:end]
             if end - start <= MAX_RECORD_BYTES and _is_utf8(candidate) and record.fullmatch(candidate):
                 spans.append((first, last))
@@ -296,15 +332,15 @@ def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: 
         line_text = text(first).rstrip("\r")
         faults[first] = Fault(first, _quote_fault_cell(line_text), line_text, UNMATCHED_QUOTE)
         index += 1
-    for line in found.not_utf8:
+    for line in found.lines("not_utf8")[:, 0].tolist():
         if line not in inside_spans and line not in faults:
-            start, end = found.bounds[line]
+            start, end = bounds[line]
             raw = data[start:end]
             bad = _first_bad_byte(raw)
             before = raw[:bad].decode("utf-8", errors="replace")
             faults[line] = Fault(line, _cell_at(before, len(before)), text(line).rstrip("\r"),
                                  f"not UTF-8 (byte 0x{raw[bad]:02X})")
-    for line in found.lone_cr:
+    for line in found.lines("lone_cr")[:, 0].tolist():
         if line not in inside_spans and line not in faults:
             line_text = text(line)
             for position, char in enumerate(line_text):
@@ -312,25 +348,34 @@ def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: 
                     faults[line] = Fault(line, _cell_at(line_text, position), line_text.rstrip("\r"),
                                          CR_OUTSIDE_QUOTES)
                     break
-    blank = [line for line in found.blank if line not in inside_spans]
+    cells = np.concatenate(found.cells).tolist() if found.cells else []
+    for line, count in zip(found.lines("ragged")[:, 0].tolist(), cells, strict=True):
+        if line not in inside_spans and line not in faults:
+            # As DuckDB names them: the first column missing, or none when there are too many.
+            faults[line] = Fault(line, count if count < len(header) else None, text(line).rstrip("\r"),
+                                 f"malformed line: expected {len(header)} values, found {count}")
+    blank = found.lines("blank")
+    if inside_spans:
+        blank = blank[~np.isin(blank[:, 0], np.fromiter(inside_spans, dtype=np.int64))]
 
     continuation = inside_spans - {first for first, _ in spans}
-    breaks_inside = sum(data[found.bounds[first][0]: found.bounds[last][0]].count(b"\r\n") for first, last in spans)
+    breaks_inside = sum(data[bounds[first][0]: bounds[last][0]].count(b"\r\n") for first, last in spans)
     outer_endings = found.endings - len(continuation)
     outer_crlf = found.crlf - breaks_inside
     crlf = header_crlf and outer_crlf == outer_endings
     mixed = not crlf and (header_crlf or outer_crlf > 0)
-    removed = sorted(set(faults) | set(blank))
     new_line = CRLF if crlf else LF
-    if not removed and not continuation and not mixed:
+    if not faults and not blank.size and not continuation and not mixed:
         return ScannedFile(path, header, new_line, 0, [], found.count, None)
 
+    faulty = np.array([(line, *bounds[line]) for line in sorted(faults)], dtype=np.int64).reshape(-1, 3)
+    removed = faulty if not blank.size else np.concatenate((faulty, blank))
+    removed = removed[np.argsort(removed[:, 0], kind="stable")]
     numbers = np.arange(2, found.count + 2, dtype=np.int64)
-    record_lines = numbers[~np.isin(numbers, np.array(sorted(set(removed) | continuation), dtype=np.int64))]
-    ranges = None
-    if removed or mixed:
-        ranges = _ranges_to_copy(found, removed, spans, size, mixed)
-    return ScannedFile(path, header, new_line, len(blank), [faults[line] for line in sorted(faults)],
+    dropped = np.concatenate((removed[:, 0], np.fromiter(continuation, dtype=np.int64)))
+    record_lines = numbers[~np.isin(numbers, dropped)]
+    ranges = _ranges_to_copy(removed, bounds, spans, size, mixed) if removed.size or mixed else None
+    return ScannedFile(path, header, new_line, int(blank.shape[0]), [faults[line] for line in sorted(faults)],
                        int(record_lines.size), record_lines, ranges)
 
 
@@ -342,21 +387,18 @@ def _first_bad_byte(raw: bytes) -> int:
     raise ValueError("the line is UTF-8")
 
 
-def _ranges_to_copy(found: _Lines, removed: list[int], spans: list[tuple[int, int]], size: int,
-                    normalise: bool) -> list[tuple[int, int, bool]]:
-    """The byte ranges to copy: everything but the removed lines (each with its line break);
-    with ``normalise``, CR LF becomes LF except inside values spanning lines."""
-    ranges, position = [], 0
-    for line in removed:
-        start, end = found.bounds[line]
-        if start > position:
-            ranges.append((position, start))
-        position = min(size, end + 1)
-    if position < size:
-        ranges.append((position, size))
+def _ranges_to_copy(removed: np.ndarray, bounds: dict[int, tuple[int, int]], spans: list[tuple[int, int]],
+                    size: int, normalise: bool) -> list[tuple[int, int, bool]]:
+    """The byte ranges to copy: everything but the ``removed`` lines (rows of line, start, end),
+    each with its line break; with ``normalise``, CR LF becomes LF except inside values spanning lines."""
+    cut_starts, cut_ends = removed[:, 1], np.minimum(size, removed[:, 2] + 1)
+    starts = np.concatenate(([0], cut_ends))
+    ends = np.concatenate((cut_starts, [size]))
+    kept = ends > starts
+    ranges = list(zip(starts[kept].tolist(), ends[kept].tolist(), strict=True))
     if not normalise:
         return [(start, end, False) for start, end in ranges]
-    verbatim = [(found.bounds[first][0], found.bounds[last][0]) for first, last in spans]
+    verbatim = [(bounds[first][0], bounds[last][0]) for first, last in spans]
     pieces: list[tuple[int, int, bool]] = []
     for start, end in ranges:
         position = start

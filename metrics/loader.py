@@ -277,7 +277,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, work_dir
         con.register("faults", pa.table({
             "table": [table.name] * len(scanned.faults),
             "line": [f.line for f in scanned.faults],
-            "column": [header[f.cell] if f.cell < len(header) else None for f in scanned.faults],
+            "column": [header[f.cell] if f.cell is not None and f.cell < len(header) else None
+                       for f in scanned.faults],
             "value": [f.text for f in scanned.faults],
             "reason": [f.reason for f in scanned.faults],
         }))

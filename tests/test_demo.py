@@ -66,7 +66,10 @@ def test_same_seed_gives_identical_files_and_another_seed_other_contacts(tmp_pat
 
 def test_writes_every_table_with_the_contract_header_and_nothing_else(demo):
     folder, summary = demo
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t.name}.csv" for t in schema.TABLES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{t.name}.csv" for t in schema.TABLES] + ["extract.toml"])
+    # The manifest the contract describes: the day the synthetic extract ends, and where it came from.
+    assert (folder / "extract.toml").read_text() == (
+        'taken_on = 2026-10-31\nsource = "oversight demo: synthetic, seed 11, scale 0.5"\n')
     for table in schema.TABLES:
         text = (folder / f"{table.name}.csv").read_text(encoding="utf-8")
         lines = text.split("\n")
