@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.data import database_key, empty_core_tables
 from dashboard.presenting import banner
 from dashboard.state import sidebar_filters
 
@@ -44,4 +45,14 @@ PAGES = {
 page = st.navigation(PAGES)
 sidebar_filters()
 banner()
+empty = empty_core_tables(database_key())
+if empty and page.url_path != "data-quality":
+    # Zeros drawn from a core table without a single accepted row would look like real figures.
+    st.error(
+        f"The extract has no accepted rows in {', '.join(f'`{name}`' for name in empty)}: there is nothing to "
+        "report on. The data-quality page shows what was rejected and why.",
+        icon=":material/block:",
+    )
+    st.page_link("app_pages/data_quality.py", label="Data quality", icon=":material/fact_check:")
+    st.stop()
 page.run()

@@ -451,3 +451,28 @@ def test_a_killed_build_leaves_nothing_a_later_build_trips_over(tmp_path, cache)
     con = duckdb.connect(str(database_path(folder)), read_only=True)
     assert con.execute('SELECT count(*) FROM load_report').fetchall()[0][0] == len(loader.schema.TABLES)
     assert list(cache.glob("*.building*")) == []
+
+
+@pytest.mark.parametrize("page", ["app_pages/overview.py", "app_pages/adherence.py", "app_pages/monitoring.py"])
+def test_the_dashboard_says_there_is_nothing_to_report_on_instead_of_drawing_zeros(tmp_path, cache, monkeypatch,
+                                                                                     page):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP
+
+    folder = write_extract(tmp_path / "extract", dict(BASE_TABLES, contacts=CONTACTS_HEADER + "\n"))
+    monkeypatch.setenv("OVERSIGHT_EXTRACT", str(folder))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The extract has no accepted rows in `contacts`: there is nothing to report on. The data-quality page "
+        "shows what was rejected and why."]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    # The page that explains it still opens.
+    at.switch_page("app_pages/data_quality.py")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Data quality"
