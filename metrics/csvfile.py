@@ -28,6 +28,7 @@ import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,10 +50,9 @@ class ScanError(Exception):
     """The file cannot be read as CSV at all; the message says what and where."""
 
 
-@dataclass(frozen=True)
-class Fault:
+class Fault(NamedTuple):
     """A line the scan rejects: its number, the cell it is in (index into the header), its
-    text (undecodable bytes shown as U+FFFD) and why."""
+    text (undecodable bytes shown as U+FFFD) and why. A tuple: a file of junk makes millions."""
 
     line: int
     cell: int | None  # None: the line as a whole (too many values)
