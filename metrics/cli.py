@@ -113,10 +113,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     with _database(Path(args.extract)) as con:
         refuse_nothing_to_report(con)
         rejected = sum(r.rejected for r in read_report(con))
-        as_of = args.as_of or extract_span(con)[1]
+        taken = extract_span(con)[1]
+        as_of = args.as_of or taken
         tables = compute(con, Filters(as_of=as_of))
     paths = write_all(tables, Path(args.out))
     print(f"measures as of {as_of.isoformat()} written to {args.out}: {len(paths)} files")
+    if as_of > taken:
+        print(f"note: {as_of.isoformat()} is after the extract's date, {taken.isoformat()}: the figures count "
+              "rows dated after the extract was taken as if they had happened")
     if rejected:
         print(f"{rejected:,} rejected rows were left out of every measure "
               f"(see `oversight validate --extract {args.extract}`)")

@@ -476,3 +476,11 @@ def test_the_dashboard_says_there_is_nothing_to_report_on_instead_of_drawing_zer
     at.run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Data quality"
+
+
+def test_metrics_after_the_extract_date_say_so(tmp_path, cache, capsys):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    assert main(["metrics", "--extract", str(folder), "--as-of", "2025-07-31", "--out", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "note: 2025-07-31 is after the extract's date, 2025-06-30: the figures count rows dated after the "
+        "extract was taken as if they had happened")
