@@ -145,13 +145,22 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
     from metrics.anonymize import AnonymizeError, anonymize
 
     try:
-        report = anonymize(Path(args.in_dir), Path(args.out), Path(args.key_file))
+        report = anonymize(Path(args.in_dir), Path(args.out), Path(args.key_file), taken_on=args.taken_on)
     except AnonymizeError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNLOADABLE
+    except OSError as error:
+        print(f"error: {error.filename or '(no file named)'}: {error.strerror or 'cannot be read or written'}",
+              file=sys.stderr)
+        return EXIT_UNLOADABLE
+    except Exception as error:
+        # Neither a traceback nor the message: either could quote a value of the export.
+        print(f"error: the anonymizer stopped unexpectedly ({type(error).__name__}); no extract was written",
+              file=sys.stderr)
+        return EXIT_UNLOADABLE
     print(report.text())
     print(f"report written to {report.report_path}")
-    return EXIT_OK
+    return EXIT_REJECTED if report.withheld else EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -227,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     anonymize.add_argument("--in", dest="in_dir", required=True, help="folder of the identified export")
     anonymize.add_argument("--out", required=True, help="new folder for the extract")
     anonymize.add_argument("--key-file", required=True, help="secret key (32+ random bytes, chmod 600)")
+    anonymize.add_argument("--taken-on", type=dt.date.fromisoformat,
+                           help="the day the export was taken, YYYY-MM-DD (default: the export's extract.toml, "
+                                "else today)")
     anonymize.set_defaults(run=cmd_anonymize)
 
     report = commands.add_parser("report", help="the quarterly CRS meeting deck as PDF")

@@ -9,6 +9,9 @@ file named by the ``OVERSIGHT_SETTINGS`` environment variable, for example::
 
     [calendar]
     subdiv = "WI"
+
+It also holds ``incident_categories``, the controlled list of incident categories that
+``oversight anonymize`` lets into an extract (any other category is withheld).
 """
 
 from __future__ import annotations
@@ -95,6 +98,15 @@ class Settings:
 
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10
+
+    # The incident categories an extract may carry: `oversight anonymize` withholds any other
+    # category, so that no free text (a name, a phone number) reaches an extract through it.
+    incident_categories: tuple[str, ...] = (
+        "death", "suicide attempt", "self-harm", "overdose", "medication error", "fall", "injury",
+        "behavioral", "restraint or seclusion", "abuse or neglect", "hospitalization",
+        "emergency department visit", "law enforcement involvement", "missing person",
+        "property damage", "other",
+    )
 
     # Confidence level of every interval.
     confidence_level: float = 0.95
