@@ -2,11 +2,14 @@
 
 import streamlit as st
 
+from dashboard.auth import current_access
 from dashboard.data import database_key, empty_core_tables
 from dashboard.presenting import banner
 from dashboard.state import sidebar_filters
 
 st.set_page_config(page_title="Recovery Oversight", page_icon=":material/monitoring:", layout="wide")
+# First, so that a visitor who may see nothing is shown why, and no pages to choose from.
+current_access()
 
 PAGES = {
     "": [

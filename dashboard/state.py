@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard.auth import current_access, session_access, who_is_looking
+from dashboard.auth import refuse, session_access, who_is_looking
 from dashboard.data import agencies, database_key, date_range
 from dashboard.presenting import presentation_toggle
 from metrics.access import Access, restrict
@@ -23,14 +23,18 @@ def sidebar_filters() -> Filters:
 
     The agencies offered and the filters returned never reach beyond what the visitor may see.
     """
-    access = current_access()
+    access = session_access()
     database = database_key()
     listed = visible_agencies(access)
+    sidebar = st.sidebar
+    who_is_looking(sidebar)
+    if listed.is_empty() and not access.sees_everything:
+        # Granted only agencies the extract does not hold: the server named them when it started.
+        refuse("None of the agencies you have been given access to are in this extract. "
+               "Please ask the dashboard's administrator.")
     first, last = date_range(database)
     today = dt.date.today()
     first, last = first or today, last or today
-    sidebar = st.sidebar
-    who_is_looking(sidebar)
     presentation_toggle(sidebar)
     sidebar.header("Filters")
     oversight = sidebar.segmented_control(
@@ -49,7 +53,7 @@ def sidebar_filters() -> Filters:
         list(names),
         format_func=names.get,
         key="agencies",
-        placeholder="All agencies",
+        placeholder="All agencies" if access.sees_everything else "All the agencies you may see",
         persist_state="session",
     )
     levels = sidebar.multiselect(

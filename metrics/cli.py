@@ -191,15 +191,36 @@ def streamlit_flags(config_path: Path = STREAMLIT_CONFIG) -> list[str]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # Streamlit runs in this process, after access is checked: a set-up that would show anyone more
+    # than they may see stops here, before anything is served.
+    from dashboard import serve
+    from metrics.access import AccessError
+    from metrics.db import connect_database, query
+
     extract = Path(args.extract).resolve()
-    _load(extract)
-    env = {**os.environ, "OVERSIGHT_EXTRACT": str(extract)}
-    command = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
-               f"--server.port={args.port}", *streamlit_flags()]
-    print(f"serving the dashboard on http://localhost:{args.port} (extract: {extract})", flush=True)
-    # Streamlit takes over this process, so that stopping `oversight serve` stops the server.
-    os.chdir(PROJECT_ROOT)
-    os.execve(sys.executable, command, env)
+    address = args.address or serve.LOCAL_ADDRESS
+    options = serve.load_streamlit_config(
+        DASHBOARD_APP, [*streamlit_flags(), f"--server.port={args.port}", f"--server.address={address}"]
+    )
+    try:
+        access = serve.configured_access()
+    except AccessError as error:
+        for problem in str(error).splitlines():
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_UNLOADABLE
+    if access is None and serve.open_to_others(address):
+        print(f"warning: no sign-in is configured and the dashboard listens on {address}: "
+              "anyone who can reach it sees every agency", file=sys.stderr)
+    known = query(connect_database(_load(extract)), "agency_list")["agency_id"].to_list()
+    for warning in access.unknown_agencies(known) if access else []:
+        print(f"warning: {warning}", file=sys.stderr)
+    os.environ["OVERSIGHT_EXTRACT"] = str(extract)
+    serve.import_what_pages_use()
+    mode = "local single-user mode" if access is None else f"sign-in, access file {access.path}"
+    host = f"[{address}]" if ":" in address else address
+    print(f"serving the dashboard on http://{host}:{args.port} ({mode}; extract: {extract})", flush=True)
+    serve.run(DASHBOARD_APP, options)
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--extract", default=str(DEFAULT_EXTRACT))
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.set_defaults(run=cmd_serve)
     return parser
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
 
 from metrics.cli import main, streamlit_flags
 from tests.conftest import BASE_TABLES, write_extract
+from tests.test_app import demo_extract  # noqa: F401 - shared fixture
 
 
 def test_validate_clean_extract_exits_0(tmp_path, cache, capsys):
@@ -44,6 +52,10 @@ def test_streamlit_config_becomes_command_line_options(tmp_path):
     config = tmp_path / "streamlit_config.toml"
     config.write_text('[server]\nheadless = true\nport = 9000\n[theme]\nbase = "light"\n')
     assert streamlit_flags(config) == ["--server.headless=true", "--server.port=9000", "--theme.base=light"]
+
+
+def test_visitors_are_shown_no_error_details():
+    assert "--client.showErrorDetails=none" in streamlit_flags()
 
 
 def test_metrics_writes_every_table_with_the_contract_columns_first(tmp_path, cache, capsys):
@@ -92,3 +104,130 @@ def test_report_names_the_meeting_of_the_quarter(tmp_path, cache, capsys):
     # 1 July 2024 is a Monday: Wednesdays 3, 10, 17.
     assert "Wednesday 17 July 2024" in capsys.readouterr().out
     assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
+
+
+# `oversight serve`, each in a process of its own: Streamlit's configuration is global to a process.
+AUTH_SECTION = """[auth]
+redirect_uri = "http://localhost:8501/oauth2callback"
+cookie_secret = "test-only-cookie-secret"
+client_id = "recovery-oversight"
+client_secret = "test-only"
+server_metadata_url = "https://sign-in.invalid/.well-known/openid-configuration"
+"""
+# Everything `oversight serve` does but serving: the address it would listen on is printed instead.
+UP_TO_SERVING = (
+    "import sys\n"
+    "from dashboard import serve\n"
+    "from metrics.cli import main\n"
+    "serve.run = lambda app, options: print('listening on', options['server_address'])\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def oversight_serve(tmp_path, args: list[str], secrets: str | None = None, access: str | None = None,
+                    code: list[str] | None = None) -> subprocess.CompletedProcess:
+    """`oversight serve ARGS` with these secrets and access file (None: none), in a folder of its own."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("STREAMLIT_") and name != "OVERSIGHT_ACCESS_FILE"}
+    env["OVERSIGHT_CACHE_DIR"] = str(tmp_path / "cache")
+    # Named even when absent, so that no secrets file of the machine's is read.
+    env["STREAMLIT_SECRETS_FILES"] = str(tmp_path / "secrets.toml")
+    if secrets is not None:
+        (tmp_path / "secrets.toml").write_text(secrets, encoding="utf-8")
+    if access is not None:
+        env["OVERSIGHT_ACCESS_FILE"] = str(tmp_path / "access.toml")
+        (tmp_path / "access.toml").write_text(access, encoding="utf-8")
+    return subprocess.run([sys.executable, *(code or ["-m", "metrics.cli"]), "serve", *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("secrets,access,message", [
+    (None, '[users]\n"a@x.org" = "all"\n',
+     "error: OVERSIGHT_ACCESS_FILE names an access file (T/access.toml) but sign-in is not configured (no [auth] "
+     "section in Streamlit's secrets): without sign-in nobody's access can be checked, and every visitor would see "
+     "every agency. Configure sign-in, or unset OVERSIGHT_ACCESS_FILE for local single-user mode.\n"),
+    (AUTH_SECTION, None,
+     "error: sign-in is configured ([auth] in Streamlit's secrets) but OVERSIGHT_ACCESS_FILE names no access file: "
+     "nobody's access can be looked up. Set OVERSIGHT_ACCESS_FILE to the access file.\n"),
+    (AUTH_SECTION, '[users]\n"A@x.org" = "all"\n"a@x.org" = "all"\n"b@x.org" = "some"\n',
+     'error: T/access.toml:3:1: "a@x.org" is the same address as "A@x.org" on line 2: addresses are compared without '
+     "regard to case, so list each once\n"
+     'error: T/access.toml:4:13: "b@x.org" must be granted "all" or a list of agency ids (each a non-empty text), '
+     'such as ["RSA01", "RSA02"]\n'),
+    # The string runs into the end of line 2, after its 16 characters.
+    (AUTH_SECTION, '[users]\n"a@x.org" = "all\n',
+     "error: T/access.toml:2:17: Illegal character '\\n' (not valid TOML)\n"),
+    (AUTH_SECTION.replace('client_id = "recovery-oversight"\n', ""), '[users]\n"a@x.org" = "all"\n',
+     "error: sign-in is configured but incomplete: Authentication credentials in `.streamlit/secrets.toml` for the "
+     "default authentication provider are missing the following keys: ['client_id']. Please check your "
+     "configuration.\n"),
+    ('[auth\nredirect_uri = "x"\n', None,
+     "error: Streamlit's secrets cannot be read: Error parsing secrets file at T/secrets.toml: Expected ']' at the "
+     "end of a table declaration (at line 1, column 6)\n"),
+])
+def test_serve_refuses_to_start_without_sign_in_and_access_file_in_order(tmp_path, secrets, access, message):
+    started = time.monotonic()
+    # The extract does not exist: access is checked before anything else, and nothing is served.
+    result = oversight_serve(tmp_path, ["--extract", str(tmp_path / "no-extract")], secrets, access)
+    assert (result.returncode, result.stdout, result.stderr.replace(str(tmp_path), "T")) == (2, "", message)
+    assert time.monotonic() - started < 20
+
+
+def test_serve_listens_on_this_machine_only_by_default(tmp_path):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    result = oversight_serve(tmp_path, ["--extract", str(folder)], code=["-c", UP_TO_SERVING])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "listening on 127.0.0.1"
+    assert "serving the dashboard on http://127.0.0.1:8501 (local single-user mode" in result.stdout
+    assert result.stderr == ""
+
+
+def test_serve_warns_when_everything_is_open_to_other_machines(tmp_path):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    result = oversight_serve(tmp_path, ["--extract", str(folder), "--address", "0.0.0.0"], code=["-c", UP_TO_SERVING])
+    assert result.stdout.splitlines()[-1] == "listening on 0.0.0.0"
+    assert result.stderr == ("warning: no sign-in is configured and the dashboard listens on 0.0.0.0: anyone who "
+                             "can reach it sees every agency\n")
+
+
+def test_serve_with_sign_in_also_listens_on_this_machine_and_names_unknown_agencies(tmp_path):
+    # The base extract holds agencies A1 and A2.
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    access = '[users]\n"boss@x.org" = "all"\n"sup@x.org" = ["A1", "Z9"]\n'
+    result = oversight_serve(tmp_path, ["--extract", str(folder)], AUTH_SECTION, access, code=["-c", UP_TO_SERVING])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "listening on 127.0.0.1"
+    assert f"(sign-in, access file {tmp_path}/access.toml;" in result.stdout
+    assert result.stderr.replace(str(tmp_path), "T") == (
+        'warning: T/access.toml:3:15: agency "Z9" is not in the extract: it grants nothing until the extract has it\n'
+    )
+
+
+def test_serve_imports_what_the_pages_use_before_serving(demo_extract, tmp_path):  # noqa: F811
+    # Sessions run the pages in threads of their own, and two importing a module at once can find it half
+    # initialised: after serve's imports, every page, exact and presenting, imports none of these afresh.
+    script = """
+import sys
+from dashboard.serve import import_what_pages_use
+from streamlit.testing.v1 import AppTest
+from tests.test_app import APP, PAGES
+
+import_what_pages_use()
+before = set(sys.modules)
+at = AppTest.from_file(APP, default_timeout=120)
+for presenting in (False, True):
+    at.session_state["presenting"] = presenting
+    for page in PAGES:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+heavy = {"numpy", "pandas", "pyarrow", "polars", "duckdb", "scipy", "holidays", "fpdf", "kaleido", "dashboard",
+         "metrics"}
+print(sorted(name for name in set(sys.modules) - before if name.split(".")[0] in heavy))
+"""
+    env = {**os.environ, "OVERSIGHT_EXTRACT": str(demo_extract), "OVERSIGHT_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("OVERSIGHT_ACCESS_FILE", None)
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"

@@ -1,0 +1,94 @@
+"""The dashboard served for end-to-end tests: `oversight serve` on a free port, and headless
+Chromium (Debian's package, which `make test` installs) to drive it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Streamlit shows this while a script runs; pages are complete once it is gone.
+RUNNING = '[data-testid="stStatusWidget"]'
+
+# (url path, title on the page, charts expected)
+PAGES = [
+    ("", "Recovery Oversight", 0),
+    ("caseload", "Caseload utilization", 3),
+    ("adherence", "Contact adherence", 4),
+    ("first-contact", "Time to first contact", 5),
+    ("monitoring", "Monitoring of CRS programs", 1),
+    ("plans", "Plans of action and corrective actions", 1),
+    ("deadlines", "Deadlines", 0),
+    ("sample", "Documentation sample", 0),
+    ("training", "Training and incidents", 0),
+    ("data-quality", "Data quality", 0),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def served(extract: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
+    """`oversight serve` on the extract and port, its output in ``log``: yields the base URL once it answers."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "metrics.cli", "serve", "--extract", str(extract), "--port", str(port)],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    base = f"http://localhost:{port}"
+    deadline = time.monotonic() + 120
+    while not _healthy(base):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise RuntimeError("the dashboard did not start: " + log.read_text(errors="replace"))
+        time.sleep(0.3)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+            return answer.read() == b"ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def screenshot(page, name: str, whole: bool = False) -> None:
+    """Save what the window shows, or the whole page: Streamlit scrolls inside its main block, so for
+    the whole page the window is grown to its content."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if whole:
+        height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": page.viewport_size["width"], "height": min(height + 80, 9000)})
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=whole)
