@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
@@ -32,9 +30,8 @@ def sidebar_filters() -> Filters:
         # Granted only agencies the extract does not hold: the server named them when it started.
         refuse("None of the agencies you have been given access to are in this extract. "
                "Please ask the dashboard's administrator.")
+    # From the first event to the extract's date: later rows are dated after it was taken.
     first, last = date_range(database)
-    today = dt.date.today()
-    first, last = first or today, last or today
     presentation_toggle(sidebar)
     sidebar.header("Filters")
     oversight = sidebar.segmented_control(
@@ -68,7 +65,7 @@ def sidebar_filters() -> Filters:
         "As of",
         value=last,
         min_value=first,
-        max_value=max(last, today),
+        max_value=last,
         key="as_of",
         persist_state="session",
         help="Figures are as at the end of this day.",
@@ -77,7 +74,7 @@ def sidebar_filters() -> Filters:
         "Counting referrals, periods and plans from … to",
         value=(first, last),
         min_value=first,
-        max_value=max(last, today),
+        max_value=last,
         key="period",
         persist_state="session",
     )
