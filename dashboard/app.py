@@ -51,6 +51,7 @@ banner()
 empty = empty_core_tables(database_key())
 if empty and page.url_path != "data-quality":
     # Zeros drawn from a core table without a single accepted row would look like real figures.
+    st.title(page.title)
     st.error(
         f"The extract has no accepted rows in {', '.join(f'`{name}`' for name in empty)}: there is nothing to "
         "report on. The data-quality page shows what was rejected and why.",

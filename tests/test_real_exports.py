@@ -471,11 +471,12 @@ def test_the_dashboard_says_there_is_nothing_to_report_on_instead_of_drawing_zer
         "The extract has no accepted rows in `contacts`: there is nothing to report on. The data-quality page "
         "shows what was rejected and why."]
     assert not at.metric and not at.dataframe and not at.get("plotly_chart")
-    # The page that explains it still opens.
+    # The page that explains it still opens, and says the same.
     at.switch_page("app_pages/data_quality.py")
     at.run()
-    assert not at.exception and not at.error
-    assert at.title[0].value == "Data quality"
+    assert not at.exception and at.title[0].value == "Data quality"
+    assert [e.value for e in at.error] == [
+        "No accepted rows in `contacts`: the other pages have nothing to report on until the extract holds some."]
 
 
 def test_metrics_after_the_extract_date_say_so(tmp_path, cache, capsys):

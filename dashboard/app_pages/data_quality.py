@@ -7,7 +7,16 @@ import streamlit as st
 
 from dashboard.auth import session_access
 from dashboard.components import table, table_with_definition
-from dashboard.data import database_key, date_range, extract_dir, extract_info, load_summary, rejects, warnings
+from dashboard.data import (
+    database_key,
+    date_range,
+    empty_core_tables,
+    extract_dir,
+    extract_info,
+    load_summary,
+    rejects,
+    warnings,
+)
 from dashboard.presenting import as_shown, count_text, presenting
 from metrics.suppression import Counted, Linked, complement
 
@@ -63,32 +72,40 @@ columns[1].metric("Accepted", count_text(total[accepted]), border=True)
 columns[2].metric("Rejected", count_text(total["rejected"]), border=True)
 columns[3].metric("With a warning", count_text(total["warnings"]), border=True,
                   help="Accepted rows dated after the extract was taken.")
-columns[4].metric("Optional tables absent", int((~summary["present"]).sum()), border=True)
+columns[4].metric("Tables absent", int((~summary["present"]).sum()), border=True,
+                  help="Optional tables the extract does not hold: the views that need them say so.")
+
+empty = empty_core_tables(database)
+if empty:
+    st.error(f"No accepted rows in {', '.join(f'`{name}`' for name in empty)}: the other pages have nothing to "
+             "report on until the extract holds some.", icon=":material/block:")
 
 st.subheader("Per table")
+per_table = figures.table("tables").select(
+    "table",
+    "core",
+    "present",
+    "rows_read",
+    pl.col(accepted).alias("accepted"),
+    "rejected",
+    "warnings",
+    "blank_lines",
+    pl.col("extra_columns").list.join(", "),
+)
 table_with_definition(
     "data-quality",
-    figures.table("tables").select(
-        "table",
-        "core",
-        "present",
-        "rows_read",
-        pl.col(accepted).alias("accepted"),
-        "rejected",
-        "warnings",
-        "blank_lines",
-        pl.col("extra_columns").list.join(", "),
-    ),
+    # The column of extra columns only when a file has any: the table fits a projector's width.
+    per_table if summary["extra_columns"].list.len().sum() else per_table.drop("extra_columns"),
     "load_summary.csv",
     column_config={
         "table": "Table",
         "core": "Core",
-        "present": "In the extract",
-        "rows_read": "Rows read",
+        "present": "Present",
+        "rows_read": "Read",
         "accepted": "Accepted",
         "rejected": "Rejected",
-        "warnings": "With a warning",
-        "blank_lines": "Blank lines skipped",
+        "warnings": "Warnings",
+        "blank_lines": "Blank lines",
         "extra_columns": "Extra columns ignored",
     },
 )
@@ -122,6 +139,6 @@ elif presenting():
     st.info(f"{count_text(warned.height)} values are dated after the extract was taken; the rows are not shown "
             "while presenting.")
 else:
-    st.caption("These rows are kept and counted as of their dates, which have not come yet on the extract's "
-               "date: check them with the data supplier.")
+    st.caption("These rows are kept, but their dates come after the day the extract was taken: what they "
+               "record cannot have happened yet. Check them with the data supplier.")
     table(warned, "warnings.csv", column_config=ROW_COLUMNS)
