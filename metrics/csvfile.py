@@ -10,8 +10,8 @@ trouble it, and :func:`scan` decides what each one is:
 - a line with an odd number of quotes opens a value spanning lines when the lines up to
   the next such line form one well-quoted record with the header's number of cells;
   otherwise it is a **fault**, "unmatched quote", and reading goes on at the next line;
-- a line that is not UTF-8, holds a carriage return outside quotes, or (without quotes)
-  has more or fewer values than the header, is a fault;
+- a line that is not UTF-8, holds a carriage return outside quotes, or has more or fewer
+  values than the header (commas inside quotes left out), is a fault;
 - a line longer than :data:`MAX_LINE_BYTES` stops the load (:class:`ScanError`): nothing
   in a contract row comes near that size, and reading on could take the machine's memory.
 
@@ -23,6 +23,7 @@ file with none of these is read as it is, its record *k* (from 0) being on line 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import mmap
 import re
@@ -169,12 +170,15 @@ def _header(handle) -> tuple[list[str], int, bool]:
         raise ScanError("the file is empty; expected a header row on line 1")
     if len(first) > MAX_LINE_BYTES:
         raise ScanError(f"line 1 (the header) is longer than {MAX_LINE_BYTES:,} bytes")
+    # Without its byte order mark: an error's position then counts in the header's own bytes
+    # (decoding as utf-8-sig counts from after the mark, misplacing the column and the byte).
+    body = first.removeprefix(codecs.BOM_UTF8)
     try:
-        text = first.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        cell = _cell_at(first[: error.start].decode("utf-8", errors="replace"), error.start)
+        cell = _cell_at(body[: error.start].decode("utf-8", errors="replace"), error.start)
         raise ScanError(f"line 1 (the header), column {cell + 1}: not UTF-8 "
-                        f"(byte 0x{first[error.start]:02X})") from None
+                        f"(byte 0x{body[error.start]:02X})") from None
     text = text.rstrip("\r\n")
     if "\r" in text:
         raise ScanError(f"line 1 (the header), column {_cell_at(text, text.index(chr(13))) + 1}: a carriage return "
@@ -240,8 +244,9 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
         ends = newlines if block[-1] == NEWLINE else np.append(newlines, block.size)
         starts = np.concatenate(([0], newlines[: ends.size - 1] + 1))
         lengths = ends - starts
-        if lengths.max() > MAX_LINE_BYTES:
-            _too_long(data, offset + int(starts[lengths.argmax()]), first_line + int(lengths.argmax()), header)
+        too_long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+        if too_long.size:  # the first one, where reading stops (not the longest: argmax)
+            _too_long(data, offset + int(starts[too_long[0]]), first_line + int(too_long[0]), header)
         lines = _BlockLines(first_line, offset, starts, ends)
 
         found.endings += newlines.size
@@ -257,16 +262,25 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
             lines.note(found.noted["lone_cr"], np.searchsorted(ends, carriage[~ending]))
         blank = (lengths == 0) | ((lengths == 1) & line_ends_in_cr)
         lines.note(found.noted["blank"], blank)
-        quoted = np.zeros(lengths.size, dtype=bool)
+        odd = np.zeros(lengths.size, dtype=bool)
         quotes = np.flatnonzero(block == QUOTE)
         if quotes.size:
             per_line = np.bincount(np.searchsorted(ends, quotes), minlength=lengths.size)
-            quoted = per_line > 0
-            lines.note(found.noted["odd_quotes"], per_line % 2 == 1)
-        # Cells per line, from its commas; a line with quotes may hold commas inside values,
-        # so DuckDB counts its cells instead.
-        cells = np.add.reduceat((block == COMMA).view(np.uint8), starts, dtype=np.int32) + 1
-        ragged = (cells != len(header)) & ~quoted & ~blank
+            odd = per_line % 2 == 1
+            lines.note(found.noted["odd_quotes"], odd)
+        # Cells per line, from its commas. Lines with quotes are counted here too, leaving out
+        # the commas inside quotes (after an odd number of the line's quotes): DuckDB drops
+        # empty values past the header's count without a word (`a,"b",c,` reads as 3 values).
+        # A line with an odd number of quotes is a value spanning lines, or a fault, below.
+        if quotes.size:
+            commas = np.flatnonzero(block == COMMA)
+            comma_lines = np.searchsorted(ends, commas)
+            quotes_before = np.searchsorted(quotes, commas) - np.searchsorted(quotes, starts[comma_lines])
+            outside = commas[quotes_before % 2 == 0]
+            cells = np.bincount(np.searchsorted(ends, outside), minlength=lengths.size).astype(np.int32) + 1
+        else:
+            cells = np.add.reduceat((block == COMMA).view(np.uint8), starts, dtype=np.int32) + 1
+        ragged = (cells != len(header)) & ~odd & ~blank
         if ragged.any():
             lines.note(found.noted["ragged"], ragged)
             found.cells.append(cells[ragged])

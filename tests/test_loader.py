@@ -8,8 +8,11 @@ import re
 import time
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from metrics.csvfile import MAX_LINE_BYTES
 from metrics.loader import ExtractError, database_path
 from tests.conftest import BASE_TABLES, rejects, write_extract
 
@@ -233,6 +236,15 @@ def test_malformed_lines_keep_their_line_numbers(build):
         ("K1", 2), ("K2", 3), ("K7", 6)]
 
 
+def test_a_line_with_quotes_and_surplus_empty_values_is_malformed(build):
+    # DuckDB drops empty values past the header's count without a word, so the byte pass
+    # counts the values of lines with quotes too, commas inside quotes left out.
+    con = build(extra_rows={"clients": ['"C3",,1990,', 'C4,"F,1",,""', '"C5","F,2",1990']})
+    assert [(r[1], r[2], r[4]) for r in rejects(con)] == [(4, None, "malformed line: expected 3 values, found 4"),
+                                                          (5, None, "malformed line: expected 3 values, found 4")]
+    assert con.execute("SELECT client_id, family_id FROM clients WHERE line = 6").fetchall() == [("C5", "F,2")]
+
+
 def test_line_numbers_count_blank_lines_and_values_spanning_lines(build):
     clients = 'client_id,family_id,birth_year\nC1,,1980\n\n"C2",,1975\nC3,"F\n1",x\nC4,,1960\n'
     con = build(replace={"clients": clients})
@@ -273,6 +285,13 @@ def test_optional_column_may_be_absent(build):
     (lambda f: (f / "clients.csv").write_bytes(b"client_id,\xff\xfe\n"),
      "clients.csv: line 1 (the header), column 2: not UTF-8 (byte 0xFF)"),
     (lambda f: (f / "clients.csv").write_text("client_id,client_id\nC1,C1\n"), "appears twice"),
+    # After a byte order mark, the column and the byte are those of the header itself.
+    (lambda f: (f / "clients.csv").write_bytes(b"\xef\xbb\xbfclient_id,family_id,birth\xffyear\n"),
+     "clients.csv: line 1 (the header), column 3: not UTF-8 (byte 0xFF)"),
+    # The first line too long is named, where reading stops, not the longest.
+    (lambda f: (f / "clients.csv").write_bytes(b"client_id,family_id\nC1,\n,F" + b"x" * MAX_LINE_BYTES
+                                               + b"\n" + b"y" * (MAX_LINE_BYTES + 9) + b"\n"),
+     "clients.csv: line 3, column 2 (family_id): the line is longer than"),
 ])
 def test_unloadable_extracts_stop_with_one_clear_message(tmp_path, cache, change, message):
     folder = write_extract(tmp_path / "extract", BASE_TABLES)
@@ -305,6 +324,49 @@ def test_parquet_tables_load_like_csv(tmp_path, cache):
     assert con.execute("SELECT episode_id, referred_at, emergency FROM episodes ORDER BY line").fetchall() == [
         ("E1", dt.datetime(2024, 3, 1, 10, 0), False), ("E2", dt.datetime(2024, 3, 5, 8, 30), True)]
     assert con.execute("SELECT count(*) FROM contacts").fetchall() == [(2,)]
+
+
+def _clients_as_parquet(folder, table: pa.Table) -> None:
+    pq.write_table(table, folder / "clients.parquet")
+    (folder / "clients.csv").unlink(missing_ok=True)
+
+
+def test_parquet_text_stored_as_bytes_is_read_as_utf8(tmp_path, cache):
+    # Not as DuckDB's escaped rendering of the bytes ('Caf\xC3\xA9'); bytes that are not
+    # UTF-8 are rejected at their row.
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    _clients_as_parquet(folder, pa.table({"client_id": pa.array([b"C1", "Café".encode(), b"C\xff3", b"C2"])}))
+    con = duckdb.connect(str(database_path(folder)), read_only=True)
+    assert rejects(con) == [("clients", 3, "client_id", "C\\xFF3", "not UTF-8")]
+    assert con.execute("SELECT client_id FROM clients ORDER BY line").fetchall() == [("C1",), ("Café",), ("C2",)]
+
+
+def test_parquet_columns_are_known_by_the_names_in_the_file(tmp_path, cache):
+    # DuckDB renames a column whose name repeats another's, even but for case.
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    _clients_as_parquet(folder, pa.table({"Client_ID": ["old-1", "old-2"], "client_id": ["C1", "C2"]}))
+    con = duckdb.connect(str(database_path(folder)), read_only=True)
+    assert con.execute("SELECT client_id FROM clients ORDER BY line").fetchall() == [("C1",), ("C2",)]
+    assert con.execute("SELECT extra_columns FROM load_report WHERE \"table\" = 'clients'").fetchall() == [
+        (["Client_ID"],)]
+    con.close()
+    _clients_as_parquet(folder, pa.Table.from_arrays([pa.array(["C1"]), pa.array(["C2"])], ["client_id", "client_id"]))
+    with pytest.raises(ExtractError, match="clients.parquet: column 'client_id' appears twice"):
+        database_path(folder)
+
+
+def test_parquet_file_that_cannot_be_read_stops_with_a_one_line_message(tmp_path, cache):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.table({"client_id": ["C1", "C2"] * 500}), buffer, compression="none")
+    written = buffer.getvalue().to_pybytes()
+    # Its description readable but not its data; then without its footer.
+    for damaged in (written[:100] + b"\xff" * 300 + written[400:], written[:-10]):
+        (folder / "clients.parquet").write_bytes(damaged)
+        (folder / "clients.csv").unlink(missing_ok=True)
+        with pytest.raises(ExtractError, match="clients.parquet: cannot be read as Parquet") as stop:
+            database_path(folder)
+        assert "\n" not in str(stop.value)
 
 
 def test_database_is_reused_until_the_extract_changes(tmp_path, cache):
