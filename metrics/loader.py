@@ -33,7 +33,7 @@ from metrics.folder import ExtractError, fingerprint, read_manifest, table_files
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "6"
+BUILD_VERSION = "7"
 # Builds started over when the extract's files change while it is read, before giving up.
 BUILD_ATTEMPTS = 3
 
@@ -507,11 +507,9 @@ def _rule_check(table: Table, rule, p: Params) -> str:
     raise TypeError(rule)
 
 
-def _row_checked(table: Table, raw: _RawTable, p: Params, only_duplicate_keys: bool = False) -> str:
+def _row_checked(table: Table, raw: _RawTable, p: Params) -> str:
     """A query of the rows read: line, raw text, cleaned text and typed value of each column,
-    and ``row_problem``, the first rule of the row itself that it breaks (or null).
-
-    With ``only_duplicate_keys``, only rows whose key's hash is in ``dupkeys_<table>``."""
+    and ``row_problem``, the first rule of the row itself that it breaks (or null)."""
     parsed, checks = [], []
     for column in table.columns:
         present = column.name in raw.present_columns
@@ -521,52 +519,36 @@ def _row_checked(table: Table, raw: _RawTable, p: Params, only_duplicate_keys: b
                       f"{typed} AS {column.name}")
         checks.extend(_column_checks(column, p))
     checks.extend(_rule_check(table, rule, p) for rule in table.rules)
-    where, materialized = "", ""
-    if only_duplicate_keys:
-        key_text, _ = _parsed(table.key, True, p)
-        where = f"WHERE hash({key_text}) IN (SELECT key_hash FROM dupkeys_{table.name})"
-        # Keeps DuckDB from pushing a filter on row_problem below this one, which would
-        # check every row of the table instead of the few candidates.
-        materialized = "MATERIALIZED"
     return f"""
-        WITH parsed AS {materialized} (
+        WITH parsed AS (
             SELECT {raw.line} AS line, {', '.join(parsed)}
-            FROM raw_{table.name} r {raw.join} {where}
+            FROM raw_{table.name} r {raw.join}
         )
         SELECT *, coalesce({', '.join(checks) or 'NULL'}) AS row_problem FROM parsed
     """
 
 
-def _find_duplicate_keys(con, table: Table, raw: _RawTable) -> None:
-    """``keyproblems_<table>``: the rows repeating a key, each naming the first line with it.
+def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Reject the later rows of a key among the rows kept so far, naming the first one's line:
+    a row rejected for anything else never counts as the first of its key.
 
-    The hashes given more than once are found first (grouping millions of numbers is
-    cheap), so that only their few rows are checked and ranked by line; a hash shared by
+    The keys given more than once are found by their hashes first (grouping millions of
+    numbers is cheap), so that only their few rows are ranked by line; a hash shared by
     different keys only adds rows that rank first under their own key."""
-    key = table.key
+    key = table.key.name
     p = Params()
-    key_text, _ = _parsed(key, True, p)
+    reason = f"{p(f'duplicate {key} (first on line ')} || later.first_line || ')'"
     con.execute(
         f"""
-        CREATE TEMP TABLE dupkeys_{table.name} AS
-        SELECT hash({key_text}) AS key_hash FROM raw_{table.name} r
-        GROUP BY key_hash HAVING count(*) > 1
-        """,
-        p.values,
-    )
-    p = Params()
-    reason = f"{p(f'duplicate {key.name} (first on line ')} || first_line || ')'"
-    con.execute(
-        f"""
-        CREATE TEMP TABLE keyproblems_{table.name} AS
-        WITH ranked AS (
-            SELECT line, {key.name}__text AS value,
-                   row_number() OVER (PARTITION BY {key.name} ORDER BY line) AS nth,
-                   min(line) OVER (PARTITION BY {key.name}) AS first_line
-            FROM ({_row_checked(table, raw, p, only_duplicate_keys=True)})
-            WHERE row_problem IS NULL AND {key.name} IS NOT NULL
-        )
-        SELECT line, {_violation(key.name, 'value', reason, p)} AS problem FROM ranked WHERE nth > 1
+        UPDATE {table.name} AS t SET problem = {{'column': {p(key)}, 'value': t.{key}, 'reason': {reason}}}
+        FROM (
+            SELECT line, min(line) OVER (PARTITION BY {key}) AS first_line
+            FROM {table.name}
+            WHERE problem IS NULL AND hash({key}) IN (
+                SELECT hash({key}) FROM {table.name} WHERE problem IS NULL AND {key} IS NOT NULL
+                GROUP BY ALL HAVING count(*) > 1)
+        ) AS later
+        WHERE t.line = later.line AND later.line > later.first_line
         """,
         p.values,
     )
@@ -574,8 +556,8 @@ def _find_duplicate_keys(con, table: Table, raw: _RawTable) -> None:
 
 def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable) -> None:
     """Insert every row read into its typed table, with ``problem``: the first rule it
-    breaks, or null. Rows are checked against their own values, then their key, then
-    their references."""
+    breaks, or null. Rows are checked against their own values, then the rows of other
+    tables they name, then the rows of their own table they name, then their key."""
     p = Params()
     joins, fk_checks = [], []
     for column in table.columns:
@@ -593,11 +575,6 @@ def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable
             f"{{'column': {p(column.name)}, 'value': c.{column.name}__text, 'reason': "
             f"CASE WHEN {alias}.rejected_line IS NULL THEN {missing} ELSE {cascade} END}} END"
         )
-    key_problem = "NULL"
-    if table.key is not None:
-        _find_duplicate_keys(con, table, raw)
-        joins.append(f"LEFT JOIN keyproblems_{table.name} kp ON kp.line = c.line")
-        key_problem = "kp.problem"
     values = ", ".join(
         f"coalesce(c.{c.name}, {p(c.default)})" if c.default is not None else f"c.{c.name}"
         for c in table.columns
@@ -607,7 +584,7 @@ def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable
             f"""
             INSERT INTO {table.name}
             SELECT c.line, {values},
-                   coalesce(c.row_problem, {key_problem}, {', '.join(fk_checks) or 'NULL'})
+                   coalesce(c.row_problem, {', '.join(fk_checks) or 'NULL'})
             FROM ({_row_checked(table, raw, p)}) c {' '.join(joins)}
             """,
             p.values,
@@ -615,6 +592,8 @@ def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable
     for column in table.columns:
         if column.references == table.name:
             _reject_self_references(con, table, column)
+    if table.key is not None:
+        _reject_duplicate_keys(con, table)
 
 
 @contextmanager
@@ -680,7 +659,7 @@ def _drop_working_column(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _drop_working_tables(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    for prefix in ("raw", "lines", "dupkeys", "keyproblems"):
+    for prefix in ("raw", "lines", "record_lines"):
         con.execute(f"DROP TABLE IF EXISTS {prefix}_{table.name}")
 
 

@@ -170,6 +170,28 @@ def test_duplicate_key_rejects_later_rows_naming_the_first(build):
         (dt.datetime(2024, 3, 1, 15, 0),)]
 
 
+def test_a_row_rejected_for_its_references_is_not_the_first_of_its_key(build):
+    # S1 on line 2 names an agency that does not exist: the S1 of line 3 is the first kept.
+    con = build(replace={"staff": "staff_id,agency_id,role,fte,hired_on,separated_on\n"
+                                  "S1,A9,CM,1,2024-01-01,\n"
+                                  "S1,A1,CM,1,2024-01-01,\n"
+                                  "S2,A2,other,,2024-02-01,\n"})
+    assert [(r[1], r[2], r[4]) for r in rejects(con, "staff")] == [(2, "agency_id", "agency_id 'A9' not found in agencies")]
+    assert con.execute("SELECT staff_id, line FROM staff ORDER BY line").fetchall() == [("S1", 3), ("S2", 4)]
+
+
+def test_a_plan_rejected_for_the_plan_it_names_is_not_the_first_of_its_key(build):
+    # P1 on line 2 escalates a plan that does not exist; the P1 of line 3 is kept, and so
+    # is P2, which names P1.
+    con = build(extra_rows={}, replace={"action_plans": (
+        "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"
+        "P1,A2,corrective_action,other,2024-01-01,2024-02-01,,,P9\n"
+        "P1,A2,plan_of_action,other,2024-01-01,2024-02-01,,,\n"
+        "P2,A2,corrective_action,other,2024-03-01,2024-04-01,,,P1\n")})
+    assert [(r[1], r[2]) for r in rejects(con, "action_plans")] == [(2, "parent_plan_id")]
+    assert con.execute("SELECT plan_id, line FROM action_plans ORDER BY line").fetchall() == [("P1", 3), ("P2", 4)]
+
+
 def test_a_row_rejected_for_its_values_does_not_make_the_good_one_a_duplicate(build):
     con = build(replace={"clients": "client_id,family_id,birth_year\nC1,,1850\nC1,,1980\nC2,,\n"})
     assert [(r[1], r[2]) for r in rejects(con)] == [(2, "birth_year")]
