@@ -483,7 +483,7 @@ def test_the_deck_button_gives_the_quarters_pdf(app, downloads, tmp_path):  # no
 
 def test_a_one_agency_user_gets_a_deck_of_their_agency_only(signed_in_app, tmp_path, downloads,  # noqa: F811
                                                              agencies):  # noqa: F811
-    at, allowed = signed_in_app
+    at, allowed = signed_in_app.app, signed_in_app.allowed
     allowed_name = next(name for agency_id, name, _ in agencies if agency_id == allowed)
     at.default_timeout = 180  # the deck renders every chart
     at.run()
