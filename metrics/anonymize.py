@@ -80,7 +80,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metrics import csvfile, schema
+from metrics import csvfile, parquetfile, schema
 from metrics.folder import FORMATS, MANIFEST
 from metrics.loader import BLANKS, value_problems
 from metrics.settings import Settings
@@ -459,20 +459,27 @@ def _read_csv(path: Path, table: schema.Table, report: TableReport) -> pl.DataFr
 
 def _read_parquet(path: Path, table: schema.Table, report: TableReport, con: duckdb.DuckDBPyConnection
                   ) -> pl.DataFrame:
-    """As :func:`_read_csv`; a row's ``line`` is its position, the first row being 1."""
+    """As :func:`_read_csv`, read as the loader reads Parquet (:mod:`metrics.parquetfile`); a
+    row's ``line`` is its position, the first row being 1, and a row holding bytes that are
+    not UTF-8 is not copied."""
     try:
-        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-    except duckdb.Error:
+        parquet = parquetfile.open_parquet(con, path)
+        names = _columns_to_read(path, table, parquet.header, report)
+        positions = [parquet.header.index(name) for name in names]
+        undecodable = parquet.any_undecodable(positions)
+        # Only names of the contract (and birth_date) are written into SQL, never one from the file.
+        select = ", ".join(f"{parquet.text(position)} AS {name}" for name, position in zip(names, positions,
+                                                                                             strict=True))
+        frame = parquetfile.query(con, f"""
+            SELECT {select}, CAST(file_row_number + 1 AS BIGINT) AS line, {undecodable} AS undecodable
+            FROM {parquet.source} ORDER BY file_row_number
+            """, path)
+    except parquetfile.ParquetError:
         # DuckDB's message is left out: it may quote what it found in the file.
         raise AnonymizeError(f"{path}: cannot be read as Parquet (not a Parquet file, or damaged)") from None
-    names = _columns_to_read(path, table, [row[0] for row in described], report)
-    # Only names of the contract (and birth_date) are written into SQL, never one from the file.
-    select = ", ".join(f'CAST("{name}" AS VARCHAR) AS {name}' for name in names)
-    return con.sql(
-        f"SELECT {select}, CAST(file_row_number + 1 AS BIGINT) AS line "
-        "FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number",
-        params=[str(path)],
-    ).pl()
+    for line in frame.filter(pl.col("undecodable"))["line"].to_list():
+        report.lines_not_copied.setdefault("not UTF-8", Occurrences()).add(line)
+    return frame.filter(~pl.col("undecodable")).drop("undecodable")
 
 
 # ---------------------------------------------------------------------------

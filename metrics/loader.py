@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 from filelock import FileLock
 
-from metrics import csvfile, schema
+from metrics import csvfile, parquetfile, schema
 from metrics.folder import ExtractError, fingerprint, read_manifest, table_files
 from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 
@@ -332,50 +332,30 @@ def _lines_table(con, name: str, lines) -> tuple[str, str]:
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _RawTable:
-    import pyarrow.parquet as pq  # here: only an extract with a Parquet table needs it
-
     try:
-        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-        # The names as the file has them: DuckDB renames a name given twice (or twice but for
-        # case, as it matches names ignoring case), which would hide the repeat from the check
-        # of the header, or report "missing required column" for a column that is there.
-        header = pq.read_schema(path).names
-    except (duckdb.Error, pa.ArrowException, OSError) as error:
-        raise ExtractError(f"{path}: cannot be read as Parquet ({str(error).splitlines()[0]})") from None
-    positions, extra = _check_header(path, table, header)
-    present = [c.name for c in table.columns if c.name in positions]
-    # Columns are read by position, under names of their own (see above).
-    source = f"read_parquet(?, file_row_number = true) AS f({', '.join(f'c{i}' for i in range(len(header)))})"
-    # Text stored as bytes is read as UTF-8 (a cast would give DuckDB's escaped rendering of
-    # the bytes, 'Caf\xC3\xA9'); a value that is not UTF-8 is rejected as a CSV line would be.
-    undecodable = {c: f"c{positions[c]} IS NOT NULL AND try(decode(c{positions[c]})) IS NULL"
-                   for c in present if described[positions[c]][1] == "BLOB"}
-    any_undecodable = " OR ".join(f"({test})" for test in undecodable.values()) or "false"
-    select = ", ".join(f"try(decode(c{positions[c]})) AS {c}" if c in undecodable else
-                       f"CAST(c{positions[c]} AS VARCHAR) AS {c}" for c in present)
-    try:
-        if undecodable:
-            first_undecodable = " ".join(
-                f"WHEN {test} THEN {{'column': '{c}', 'value': CAST(c{positions[c]} AS VARCHAR)}}"
-                for c, test in undecodable.items())
-            con.execute(
-                f"""
+        parquet = parquetfile.open_parquet(con, path)
+        positions, extra = _check_header(path, table, parquet.header)
+        present = [c.name for c in table.columns if c.name in positions]
+        # A row holding bytes that are not UTF-8 is rejected at its first such column.
+        undecodable = parquet.any_undecodable([positions[c] for c in present])
+        first_undecodable = " ".join(
+            f"WHEN {test} THEN {{'column': '{c}', 'value': CAST(c{positions[c]} AS VARCHAR)}}"
+            for c in present if (test := parquet.undecodable(positions[c])))
+        if first_undecodable:
+            parquetfile.query(con, f"""
                 INSERT INTO rejects
-                SELECT ?, file_row_number + 1, bad.column, bad.value, 'not UTF-8'
-                FROM (SELECT file_row_number, CASE {first_undecodable} END AS bad FROM {source} WHERE {any_undecodable})
-                """,
-                [table.name, str(path)],
-            )
-        con.execute(
-            f"""
+                SELECT $table, file_row_number + 1, bad.column, bad.value, 'not UTF-8'
+                FROM (SELECT file_row_number, CASE {first_undecodable} END AS bad
+                      FROM {parquet.source} WHERE {undecodable})
+                """, path, table=table.name)
+        select = ", ".join(f"{parquet.text(positions[c])} AS {c}" for c in present)
+        parquetfile.query(con, f"""
             CREATE TEMP TABLE raw_{table.name} AS
-            SELECT file_row_number AS rec, {select} FROM {source} WHERE NOT ({any_undecodable})
-            """,
-            [str(path)],
-        )
-    except duckdb.Error as error:  # a file whose data, past its description, cannot be read
-        raise ExtractError(f"{path}: cannot be read as Parquet ({str(error).splitlines()[0]})") from None
-    rows = _scalar(con, f"SELECT count(*) FROM {source}", [str(path)])
+            SELECT file_row_number AS rec, {select} FROM {parquet.source} WHERE NOT ({undecodable})
+            """, path)
+        rows = parquetfile.query(con, f"SELECT count(*) AS n FROM {parquet.source}", path)["n"].item()
+    except parquetfile.ParquetError as error:
+        raise ExtractError(f"{path}: cannot be read as Parquet ({error})") from None
     # Parquet has no lines: a row is known by its position, the first row being 1.
     return _RawTable(table.name, path, present, extra, rows, "r.rec + 1")
 

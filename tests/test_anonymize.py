@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -507,6 +509,23 @@ def test_parquet_tables_are_read_and_written_as_csv(tmp_path, key):
     for name, text in everything_written(out, report.report_path).items():
         for value in ("Placeholdia", "Mockington", "414-555-0123", "1980-07-14", "C-9001", "EP-1"):
             assert value not in text, f"{value} found in {name}"
+
+
+def test_parquet_text_stored_as_bytes_is_read_as_utf8_and_a_row_that_is_not_is_not_copied(tmp_path, key):
+    raw = write_raw(tmp_path / "raw", {k: v for k, v in RAW.items() if k != "agencies"})
+    pa_table = pa.table({
+        "agency_id": pa.array([b"A1", b"A2", b"A3"], pa.binary()),
+        "agency_name": pa.array(["Caf\u00e9 Recovery".encode(), b"Beta County CRS", b"Gamma \xff CRS"], pa.binary()),
+        "oversight": ["BHD", "DCTS", "DCTS"],
+    })
+    pq.write_table(pa_table, raw / "agencies.parquet")
+    report = anonymize(raw, tmp_path / "extract", key)
+    # Read as text, not as DuckDB's rendering of bytes (Caf\xC3\xA9); row 3 cannot be read.
+    assert read(tmp_path / "extract" / "agencies.csv") == [
+        {"agency_id": "A1", "agency_name": "Caf\u00e9 Recovery", "oversight": "BHD"},
+        {"agency_id": "A2", "agency_name": "Beta County CRS", "oversight": "DCTS"}]
+    (table,) = [t for t in report.tables if t.table == "agencies"]
+    assert {reason: (o.count, o.first_lines) for reason, o in table.lines_not_copied.items()} == {"not UTF-8": (1, [3])}
 
 
 def test_a_table_given_as_csv_and_parquet_is_refused(tmp_path, raw, key):
