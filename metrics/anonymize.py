@@ -82,7 +82,7 @@ import polars as pl
 
 from metrics import csvfile, parquetfile, schema
 from metrics.folder import FORMATS, MANIFEST
-from metrics.loader import BLANKS, value_problems
+from metrics.loader import value_problems
 from metrics.settings import Settings
 from metrics.settings import settings as current_settings
 
@@ -491,7 +491,7 @@ def _pseudonymised(values: list[str | None], key: bytes, family: str, seen: dict
     known = seen.setdefault(family, {})
     aliases: list[str | None] = []
     for value in values:
-        value = (value or "").strip(BLANKS)
+        value = (value or "").strip(schema.BLANKS)
         if not value:
             aliases.append(None)
             continue

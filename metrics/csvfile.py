@@ -6,7 +6,7 @@ and it skips blank lines without a word. So before DuckDB reads a file, one pass
 bytes (vectorised with NumPy, about a second per 700 MB) finds every line that would
 trouble it, and :func:`scan` decides what each one is:
 
-- a **blank line** is skipped and counted;
+- a **blank line** (empty, or spaces and tabs only) is skipped and counted;
 - a line with an odd number of quotes opens a value spanning lines when the lines up to
   the next such line form one well-quoted record with the header's number of cells;
   otherwise it is a **fault**, "unmatched quote", and reading goes on at the next line;
@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from metrics import schema
 
 # Longer lines stop the load: a contract row is a few hundred bytes at most.
 MAX_LINE_BYTES = 1 << 20
@@ -363,12 +365,21 @@ def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: 
                                          CR_OUTSIDE_QUOTES)
                     break
     cells = np.concatenate(found.cells).tolist() if found.cells else []
+    blank_looking = []
     for line, count in zip(found.lines("ragged")[:, 0].tolist(), cells, strict=True):
         if line not in inside_spans and line not in faults:
+            line_text = text(line).rstrip("\r")
+            if count == 1 and not line_text.strip(schema.BLANKS):
+                # Only spaces or tabs: a person sees a blank line, and so does the count.
+                blank_looking.append((line, *bounds[line]))
+                continue
             # As DuckDB names them: the first column missing, or none when there are too many.
-            faults[line] = Fault(line, count if count < len(header) else None, text(line).rstrip("\r"),
+            faults[line] = Fault(line, count if count < len(header) else None, line_text,
                                  f"malformed line: expected {len(header)} values, found {count}")
     blank = found.lines("blank")
+    if blank_looking:
+        blank = np.concatenate((blank, np.array(blank_looking, dtype=np.int64)))
+        blank = blank[np.argsort(blank[:, 0], kind="stable")]
     if inside_spans:
         blank = blank[~np.isin(blank[:, 0], np.fromiter(inside_spans, dtype=np.int64))]
 

@@ -42,7 +42,6 @@ DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
 DECIMAL_PATTERN = r"[+-]?(\d+(\.\d*)?|\.\d+)"
 INTEGER_PATTERN = r"[+-]?\d+"
-BLANKS = " \t"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 # DuckDB spills to a temporary folder beside the database past this, so that loading a
@@ -379,8 +378,8 @@ class Params:
 def _id_text(raw: str, p: Params) -> str:
     """An id with surrounding blanks removed; ``trim`` runs only where there are any,
     because trimming every value of a large table costs more than the rest of its checks."""
-    padded = " OR ".join(f"starts_with({raw}, {p(c)}) OR ends_with({raw}, {p(c)})" for c in BLANKS)
-    return f"NULLIF(CASE WHEN {padded} THEN trim({raw}, {p(BLANKS)}) ELSE {raw} END, '')"
+    padded = " OR ".join(f"starts_with({raw}, {p(c)}) OR ends_with({raw}, {p(c)})" for c in schema.BLANKS)
+    return f"NULLIF(CASE WHEN {padded} THEN trim({raw}, {p(schema.BLANKS)}) ELSE {raw} END, '')"
 
 
 def _parsed(column: Column, present: bool, p: Params) -> tuple[str, str]:

@@ -99,6 +99,9 @@ class Table:
         return [c.references for c in self.columns if c.references and c.references != self.name]
 
 
+# The blanks trimmed from around an id (the contract's "surrounding blanks"); a line of
+# nothing else is a blank line.
+BLANKS = " \t"
 # Dates and timestamps outside these days are impossible in an extract (the contract).
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)

@@ -79,7 +79,9 @@ BAD_BY_TYPE = {
     "integer": ("19x0", "1.0", "1e3", "2,024"),
 }
 NOT_UTF8 = (b"\xff", b"\xc3", b"\xe9", b"\x80", b"\xed\xa0\x80", b"\xc0\xaf")
-JUNK = ("garbage", " ", "\t", "-- end of report --", "#")
+JUNK = ("garbage", " x", "-- end of report --", "#")
+# Lines a person sees as blank: the loader skips and counts them.
+BLANK_LINES = ("", " ", "\t", "  \t")
 
 LINE_DEFECTS = ("stray quote", "not UTF-8", "carriage return", "too few cells", "too many cells", "junk")
 # What stops a load: (format, kind); format "folder" for the folder as a whole.
@@ -373,7 +375,7 @@ def line_defects(draw, header: list[str], cells: list[str], quoted: list[bool]) 
             kind, f"carriage return in {header[cell]}", Rejection(header[cell], "carriage return"), True)
     # A malformed line names the first column missing, or none when it has too many.
     if kind == "too few cells":
-        kept = [k for k in range(1, len(cells)) if ",".join(cells[:k])]
+        kept = [k for k in range(1, len(cells)) if ",".join(cells[:k]).strip(ID_BLANKS)]
         if not kept:
             return None
         count = draw(st.sampled_from(kept))
@@ -484,10 +486,11 @@ def csv_tables(draw, table: Table, fatal: str | None = None, base: bool = False)
     # The file's lines: (text, line ending, record or None), blank lines anywhere.
     lines: list[tuple[bytes, bytes, Record | None]] = [(header_text, ending(), None)]
     for record in [*records, None]:
-        lines += [(b"", blank.encode(), None) for blank in draw(st.lists(st.sampled_from(("\n", "\r\n")), max_size=2))]
+        lines += [(draw(st.sampled_from(BLANK_LINES)).encode(), blank.encode(), None)
+                  for blank in draw(st.lists(st.sampled_from(("\n", "\r\n")), max_size=2))]
         if record is not None:
             lines.append((record.text, ending(), record))
-    if lines[-1][0] and draw(st.booleans()):  # no line break after the last line
+    if lines[-1][2] is not None and draw(st.booleans()):  # no line break after the last record
         lines[-1] = (lines[-1][0], b"", lines[-1][2])
     content = bytearray(b"\xef\xbb\xbf" if draw(st.booleans()) else b"")
     rows, line = [], 1
@@ -496,7 +499,7 @@ def csv_tables(draw, table: Table, fatal: str | None = None, base: bool = False)
             rows.append((line, record))
         content += text + line_ending
         line += 1 + text.count(b"\n")
-    blank_lines = sum(1 for text, _, _ in lines if not text)
+    blank_lines = sum(1 for _, _, record in lines[1:] if record is None)
 
     if long_lines:
         line = next(line for line, record in rows if record is long_lines[0])

@@ -91,9 +91,9 @@ def test_a_quoted_value_spanning_lines_is_one_record(build):
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 def test_blank_lines_are_skipped_and_counted(build, ending):
-    lines = ["", contact(1), "", "", "K2,E1,S1,bad,client,phone", contact(3), ""]
+    lines = ["", contact(1), "  ", "\t", "K2,E1,S1,bad,client,phone", contact(3), ""]
     con = build(replace={"contacts": contacts_file(lines, ending)})
-    # Physical lines: 2 blank, 3 K1, 4-5 blank, 6 K2 (bad), 7 K3, 8 blank.
+    # Physical lines: 2 blank, 3 K1, 4-5 blank (spaces, a tab), 6 K2 (bad), 7 K3, 8 blank.
     assert report_of(con, "contacts") == (3, 2, 1, 4)
     assert accepted_ids(con) == [("K1", 3), ("K3", 7)]
     assert [(r[1], r[2]) for r in rejects(con, "contacts")] == [(6, "contact_at")]
