@@ -237,7 +237,8 @@ def pandas_adherence(episodes, contacts, as_of):
 def _too_many_fields(reason: str) -> bool:
     import re
 
-    match = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", reason)
+    # The reason metrics.csvfile gives a line with more or fewer values than the header.
+    match = re.search(r"expected (\d+) values, found (\d+)", reason)
     return bool(match) and int(match.group(2)) > int(match.group(1))
 
 

@@ -33,22 +33,17 @@ class Unreportable(ExtractError):
     """The extract loaded, but a core table has no accepted row: no figure would mean anything."""
 
 
-def _load(extract: Path) -> Path:
-    """The built database (a clear message and exit status 2 when there is none: see ``main``)."""
-    return database_path(extract)
-
-
 @contextmanager
 def _database(extract: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the extract's database, closed when the command is done."""
-    con = duckdb.connect(str(_load(extract)), read_only=True)
+    con = duckdb.connect(str(database_path(extract)), read_only=True)
     try:
         yield con
     finally:
         con.close()
 
 
-def refuse_nothing_to_report(con: duckdb.DuckDBPyConnection) -> None:
+def _refuse_nothing_to_report(con: duckdb.DuckDBPyConnection) -> None:
     """Stop before computing figures from a core table without a single accepted row."""
     empty = empty_core_tables(con)
     if empty:
@@ -111,7 +106,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.quality import extract_span
 
     with _database(Path(args.extract)) as con:
-        refuse_nothing_to_report(con)
+        _refuse_nothing_to_report(con)
         rejected = sum(r.rejected for r in read_report(con))
         taken = extract_span(con)[1]
         as_of = args.as_of or taken
@@ -170,7 +165,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     quarter = Quarter.parse(args.quarter)
     extract = Path(args.extract)
     with _database(extract) as con:
-        refuse_nothing_to_report(con)
+        _refuse_nothing_to_report(con)
         labels = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
         deck = build_deck(con, quarter, Path(args.out), extract.name, labels)
     print(f"deck for the CRS meeting of {quarter.meeting_date:%A %d %B %Y} ({deck.pages} pages) written to {args.out}")
@@ -211,7 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if access is None and serve.open_to_others(address):
         print(f"warning: no sign-in is configured and the dashboard listens on {address}: "
               "anyone who can reach it sees every agency", file=sys.stderr)
-    known = query(connect_database(_load(extract)), "agency_list")["agency_id"].to_list()
+    known = query(connect_database(database_path(extract)), "agency_list")["agency_id"].to_list()
     for warning in access.unknown_agencies(known) if access else []:
         print(f"warning: {warning}", file=sys.stderr)
     os.environ["OVERSIGHT_EXTRACT"] = str(extract)

@@ -104,25 +104,21 @@ class ScannedFile:
         return spare
 
 
-def _cell_at(text: str, position: int) -> int:
-    """The index of the cell holding character ``position`` of a line."""
+def _where(text: str, position: int) -> tuple[int, bool]:
+    """The index of the cell holding character ``position`` of a line, and whether it lies inside quotes."""
     if '"' not in text[:position]:
-        return text.count(",", 0, position)
+        return text.count(",", 0, position), False
     cell, quoted = 0, False
     for index, char in enumerate(text[:position]):
         if char == '"' and (quoted or index == 0 or text[index - 1] in ',"'):
             quoted = not quoted
         elif char == "," and not quoted:
             cell += 1
-    return cell
+    return cell, quoted
 
 
-def _inside_quotes(text: str, position: int) -> bool:
-    quoted = False
-    for index, char in enumerate(text[:position]):
-        if char == '"' and (quoted or index == 0 or text[index - 1] in ',"'):
-            quoted = not quoted
-    return quoted
+def _cell_at(text: str, position: int) -> int:
+    return _where(text, position)[0]
 
 
 def _quote_fault_cell(text: str) -> int:
@@ -360,7 +356,7 @@ def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: 
         if line not in inside_spans and line not in faults:
             line_text = text(line)
             for position, char in enumerate(line_text):
-                if char == "\r" and position < len(line_text) - 1 and not _inside_quotes(line_text, position):
+                if char == "\r" and position < len(line_text) - 1 and not _where(line_text, position)[1]:
                     faults[line] = Fault(line, _cell_at(line_text, position), line_text.rstrip("\r"),
                                          CR_OUTSIDE_QUOTES)
                     break
