@@ -41,8 +41,9 @@ def sign_in_configured() -> bool:
 
 
 @lru_cache(maxsize=4)
-def _access_file(path: str, modified_ns: int, size: int) -> AccessFile:
-    # Keyed by modification time and size, so that a changed file is read again on the next run.
+def _access_file(path: str, changed: tuple[int, ...]) -> AccessFile:
+    # Keyed as an extract's files are (metrics.folder.fingerprint), so that any edit is read
+    # again on the next run, even one that puts back the file's size and modification time.
     return load_access_file(path)
 
 
@@ -55,7 +56,7 @@ def _configured_access_file() -> AccessFile | None:
         status = Path(path).stat()
     except OSError as error:
         raise AccessError(f"{path}: cannot be read ({error.strerror})") from error
-    return _access_file(path, status.st_mtime_ns, status.st_size)
+    return _access_file(path, (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_dev, status.st_ino))
 
 
 def current_access() -> Access:
