@@ -54,7 +54,7 @@ def rejects(database: str) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def warnings(database: str) -> pl.DataFrame:
+def rows_with_warnings(database: str) -> pl.DataFrame:
     return quality.warnings_frame(db.connect_database(Path(database)))
 
 

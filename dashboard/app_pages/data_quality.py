@@ -15,7 +15,7 @@ from dashboard.data import (
     extract_info,
     load_summary,
     rejects,
-    warnings,
+    rows_with_warnings,
 )
 from dashboard.presenting import as_shown, count_text, presenting
 from metrics.suppression import Counted, Linked, complement
@@ -38,7 +38,7 @@ ROW_COLUMNS = {
 database = database_key()
 summary = load_summary(database)
 rejected = rejects(database)
-warned = warnings(database)
+warned = rows_with_warnings(database)
 info = extract_info(database)
 first, taken = date_range(database)
 basis = ("its manifest, extract.toml" if info["extract_date_from"] == "manifest" else
