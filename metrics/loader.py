@@ -1,13 +1,13 @@
 """Turn an extract folder into a DuckDB database that the measures query.
 
-Every file is read as text by DuckDB (structural faults go to DuckDB's rejects
-table, never silently dropped), then the rules of ``metrics.schema`` are applied in
-SQL generated from that one description. Each row ends up either in its typed
-table or in ``rejects`` with its line, column, value and reason, and the counts are
-reconciled with the file before the database is published.
+Every file is read as text: a CSV file after ``metrics.csvfile`` has accounted for each of
+its lines, a Parquet file through ``metrics.parquetfile``. Then the rules of
+``metrics.schema`` are applied in SQL generated from that one description. Each row ends
+up either in its typed table or in ``rejects`` with its line, column, value and reason,
+and the counts are reconciled with the file before the database is published.
 
-The database is built once per extract fingerprint (file names, sizes and
-modification times) and reused while the extract is unchanged.
+The database is built once per extract fingerprint (``metrics.folder.fingerprint``) and
+reused while the extract is unchanged.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, work_dir
     return _RawTable(table.name, path, present, extra, scanned.records, line, join, scanned.blank_lines)
 
 
-def _lines_skipping(con, name: str, reject_lines: list[int], accepted: int) -> tuple[str, str]:
+def _lines_skipping(con, name: str, reject_lines: np.ndarray, accepted: int) -> tuple[str, str]:
     """Line numbers when each record is one line and ``reject_lines`` were left out."""
     if len(reject_lines) == 0 or not accepted:
         return "r.rowid + 2", ""
@@ -659,7 +659,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE extract_info (key VARCHAR, value VARCHAR)")
 
 
-def _event_dates(con: duckdb.DuckDBPyConnection, where: str = "") -> str:
+def _event_dates(where: str = "") -> str:
     """Every event date of the accepted rows (table, line, column, day), as one query;
     ``where`` filters on ``day``. Table and column names come from the schema."""
     return " UNION ALL ".join(
@@ -674,7 +674,7 @@ def _extract_date(con: duckdb.DuckDBPyConnection, taken_on: dt.date | None, load
     (that day itself when nothing happened by then)."""
     if taken_on is not None:
         return taken_on
-    latest = _scalar(con, f"SELECT max(day) FROM ({_event_dates(con, '<= $loaded_on')})", {"loaded_on": loaded_on})
+    latest = _scalar(con, f"SELECT max(day) FROM ({_event_dates('<= $loaded_on')})", {"loaded_on": loaded_on})
     return latest or loaded_on
 
 
@@ -684,7 +684,7 @@ def _warn_of_later_rows(con: duckdb.DuckDBPyConnection, extract_date: dt.date) -
         f"""
         INSERT INTO warnings
         SELECT tbl, line, col, value, $reason
-        FROM ({_event_dates(con, '> $extract_date')}) ORDER BY tbl, line, col
+        FROM ({_event_dates('> $extract_date')}) ORDER BY tbl, line, col
         """,
         {"extract_date": extract_date, "reason": f"dated after the extract was taken ({extract_date})"},
     )
