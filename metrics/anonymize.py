@@ -478,7 +478,7 @@ def _read_parquet(path: Path, table: schema.Table, report: TableReport, con: duc
         # DuckDB's message is left out: it may quote what it found in the file.
         raise AnonymizeError(f"{path}: cannot be read as Parquet (not a Parquet file, or damaged)") from None
     for line in frame.filter(pl.col("undecodable"))["line"].to_list():
-        report.lines_not_copied.setdefault("not UTF-8", Occurrences()).add(line)
+        report.lines_not_copied.setdefault(parquetfile.NOT_UTF8, Occurrences()).add(line)
     return frame.filter(~pl.col("undecodable")).drop("undecodable")
 
 

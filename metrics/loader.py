@@ -343,10 +343,10 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _
         if first_undecodable:
             parquetfile.query(con, f"""
                 INSERT INTO rejects
-                SELECT $table, file_row_number + 1, bad.column, bad.value, 'not UTF-8'
+                SELECT $table, file_row_number + 1, bad.column, bad.value, $reason
                 FROM (SELECT file_row_number, CASE {first_undecodable} END AS bad
                       FROM {parquet.source} WHERE {undecodable})
-                """, path, table=table.name)
+                """, path, table=table.name, reason=parquetfile.NOT_UTF8)
         select = ", ".join(f"{parquet.text(positions[c])} AS {c}" for c in present)
         parquetfile.query(con, f"""
             CREATE TEMP TABLE raw_{table.name} AS

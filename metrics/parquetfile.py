@@ -18,6 +18,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# Why a row holding bytes that are not UTF-8 is not read.
+NOT_UTF8 = "not UTF-8"
+
 
 class ParquetError(Exception):
     """The file cannot be read as Parquet; the message says why in one line."""
