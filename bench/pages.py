@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from metrics.loader import database_path
+from metrics.extract.loader import database_path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "caseload", "adherence", "first_contact", "monitoring", "action_plans", "data_quality"]

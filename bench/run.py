@@ -18,7 +18,7 @@ memory reported (the child's maximum resident set, from ``os.wait4``) belongs to
   filters: *cold* is the first computation in a fresh process, *warm* the median of three
   repeats of the same calls, which the dashboard's cache answers. Drawing (Plotly, Streamlit
   elements) is not included; ``bench/pages.py`` times whole AppTest page runs.
-- ``adherence``: ``metrics.adherence.adherence_agency`` on the built database, in a fresh process
+- ``adherence``: ``metrics.measures.adherence.adherence_agency`` on the built database, in a fresh process
   (the first call; connecting and the build are not counted). It reads the contact-period grid
   stored at load (whose cost is in ``load``); ``live`` is the same count made from the contacts,
   as for an as-of date after the extract's last date.
@@ -116,8 +116,8 @@ def _page_calls(page: str):
     from dataclasses import replace
 
     from dashboard import data
-    from metrics.filters import Filters
-    from metrics.headlines import HEADLINES, headline_filters, previous_quarter
+    from metrics.policy.filters import Filters
+    from metrics.report.headlines import HEADLINES, headline_filters, previous_quarter
 
     page_measures = {
         "caseload": ["caseload_agency", "caseload_staff", "caseload_trend"],
@@ -168,7 +168,7 @@ def child_page(extract: str, page: str) -> dict:
 
 
 def _as_of(con):
-    from metrics.quality import extract_span
+    from metrics.extract.quality import extract_span
 
     return extract_span(con)[1]
 
@@ -177,10 +177,10 @@ def child_adherence(extract: str) -> dict:
     import duckdb
     import polars as pl
 
-    from metrics.adherence import adherence_agency, live_period_counts
-    from metrics.filters import Filters
-    from metrics.loader import database_path
-    from metrics.settings import settings
+    from metrics.extract.loader import database_path
+    from metrics.measures.adherence import adherence_agency, live_period_counts
+    from metrics.policy.filters import Filters
+    from metrics.policy.settings import settings
 
     con = duckdb.connect(str(database_path(Path(extract))), read_only=True)
     filters = Filters(as_of=_as_of(con))
@@ -237,7 +237,7 @@ def pandas_adherence(episodes, contacts, as_of):
 def _too_many_fields(reason: str) -> bool:
     import re
 
-    # The reason metrics.csvfile gives a line with more or fewer values than the header.
+    # The reason metrics.extract.csvfile gives a line with more or fewer values than the header.
     match = re.search(r"expected (\d+) values, found (\d+)", reason)
     return bool(match) and int(match.group(2)) > int(match.group(1))
 
@@ -246,7 +246,7 @@ def child_pandas(extract: str, as_of: str) -> dict:
     import duckdb
     import pandas as pd
 
-    from metrics.loader import database_path
+    from metrics.extract.loader import database_path
 
     # The rows the loader rejected, looked up before the clock starts, so that pandas counts
     # exactly the rows the measures count. Line 1 is the header; pandas skips a line with too

@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.logger import get_logger
 
-from metrics.access import LOCAL, Access, AccessError, AccessFile, access_file_path, load_access_file
+from metrics.policy.access import LOCAL, Access, AccessError, AccessFile, access_file_path, load_access_file
 
 ACCESS_KEY = "access"
 NOT_CONFIGURED = (
@@ -42,7 +42,7 @@ def sign_in_configured() -> bool:
 
 @lru_cache(maxsize=4)
 def _access_file(path: str, changed: tuple[int, ...]) -> AccessFile:
-    # Keyed as an extract's files are (metrics.folder.fingerprint), so that any edit is read
+    # Keyed as an extract's files are (metrics.extract.folder.fingerprint), so that any edit is read
     # again on the next run, even one that puts back the file's size and modification time.
     return load_access_file(path)
 

@@ -8,10 +8,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import p_chart
 from dashboard.presenting import presenting, public_download
-from metrics.docs import measure_text
-from metrics.export import to_csv_text
+from metrics.measures.docs import measure_text
+from metrics.report.charts import p_chart
+from metrics.report.export import to_csv_text
 
 
 def chart_with_definition(

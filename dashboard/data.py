@@ -8,12 +8,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from metrics import db, quality
-from metrics.cli import DEFAULT_EXTRACT
-from metrics.filters import Filters
-from metrics.loader import database_path
-from metrics.outputs import OUTPUTS
-from metrics.quality import extract_span
+from metrics.extract import quality
+from metrics.extract.folder import DEFAULT_EXTRACT
+from metrics.extract.loader import database_path
+from metrics.extract.quality import extract_span
+from metrics.measures.registry import OUTPUTS
+from metrics.policy.filters import Filters
+from metrics.store import db
 
 MEASURES = {output.name: output for output in OUTPUTS}
 

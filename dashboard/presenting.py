@@ -3,7 +3,7 @@ quarterly meeting's deck.
 
 While presentation mode is on, every page says so in a banner; every table and download
 shows counts of 1 to ``suppression_max_count`` people as "<11", with rates and
-complementary cells suppressed (``metrics.suppression``, ``metrics.public``); every
+complementary cells suppressed (``metrics.disclosure.suppression``, ``metrics.disclosure.public``); every
 chart draws only figures that may be shown; and every download is that public version
 and says so. It is a toggle in the sidebar, kept for the session like the filters.
 """
@@ -17,12 +17,12 @@ import polars as pl
 import streamlit as st
 
 from dashboard.data import agencies, extract_dir
-from metrics import db
-from metrics.access import Access
-from metrics.docs import measure_text
-from metrics.quarters import Quarter, meetings_between
-from metrics.settings import settings
-from metrics.suppression import Linked, small_marker
+from metrics.disclosure.suppression import Linked, small_marker
+from metrics.measures.docs import measure_text
+from metrics.policy.access import Access
+from metrics.policy.quarters import Quarter, meetings_between
+from metrics.policy.settings import settings
+from metrics.store import db
 
 PRESENTING_KEY = "presenting"
 DECK_READY_KEY = "deck_ready"
@@ -120,8 +120,8 @@ def _shown(linked: Linked, public: bool) -> dict[str, tuple[pl.DataFrame, pl.Dat
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def deck_pdf(quarter: str, database: str, allowed: tuple[str, ...] | None) -> bytes:
-    """The quarter's deck (dashboard.deck) for the agencies ``allowed`` (None: every agency)."""
-    from dashboard.deck import build_deck
+    """The quarter's deck (metrics.report.deck) for the agencies ``allowed`` (None: every agency)."""
+    from metrics.report.deck import build_deck
 
     listed = agencies(database)
     if allowed is not None:

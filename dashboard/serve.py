@@ -19,7 +19,7 @@ from streamlit.web.cli import main_run
 
 import dashboard
 from dashboard.auth import sign_in_configured
-from metrics.access import AccessError, AccessFile, access_file_path, load_access_file
+from metrics.policy.access import AccessError, AccessFile, access_file_path, load_access_file
 
 LOCAL_ADDRESS = "127.0.0.1"
 

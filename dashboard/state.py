@@ -8,9 +8,9 @@ import streamlit as st
 from dashboard.auth import refuse, session_access, who_is_looking
 from dashboard.data import agencies, database_key, date_range
 from dashboard.presenting import presentation_toggle
-from metrics.access import Access, restrict
-from metrics.filters import Filters
-from metrics.schema import SERVICE_LEVELS
+from metrics.extract.schema import SERVICE_LEVELS
+from metrics.policy.access import Access, restrict
+from metrics.policy.filters import Filters
 
 FILTERS_KEY = "filters"
 OVERSIGHTS = ("BHD", "DCTS")

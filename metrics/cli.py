@@ -13,13 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.export import write_csv
-from metrics.folder import ExtractError
-from metrics.loader import database_path, read_report
-from metrics.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
+from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
+from metrics.extract.loader import database_path, read_report
+from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
+from metrics.report.export import write_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_EXTRACT = PROJECT_ROOT / "data" / "demo"
 DASHBOARD_APP = PROJECT_ROOT / "dashboard" / "app.py"
 STREAMLIT_CONFIG = PROJECT_ROOT / "streamlit_config.toml"
 
@@ -101,9 +100,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from metrics.filters import Filters
-    from metrics.outputs import compute, write_all
-    from metrics.quality import extract_span
+    from metrics.extract.quality import extract_span
+    from metrics.measures.registry import compute, write_all
+    from metrics.policy.filters import Filters
 
     with _database(Path(args.extract)) as con:
         _refuse_nothing_to_report(con)
@@ -123,7 +122,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from metrics.sample import documentation_sample, materials
+    from metrics.measures.sample import documentation_sample, materials
 
     with _database(Path(args.extract)) as con:
         sample = documentation_sample(con, args.agency, args.year, args.seed)
@@ -137,7 +136,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_anonymize(args: argparse.Namespace) -> int:
-    from metrics.anonymize import AnonymizeError, anonymize
+    from metrics.extract.anonymize import AnonymizeError, anonymize
 
     try:
         report = anonymize(Path(args.in_dir), Path(args.out), Path(args.key_file), taken_on=args.taken_on)
@@ -159,8 +158,8 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from dashboard.deck import build_deck
-    from metrics.quarters import Quarter
+    from metrics.policy.quarters import Quarter
+    from metrics.report.deck import build_deck
 
     quarter = Quarter.parse(args.quarter)
     extract = Path(args.extract)
@@ -189,8 +188,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Streamlit runs in this process, after access is checked: a set-up that would show anyone more
     # than they may see stops here, before anything is served.
     from dashboard import serve
-    from metrics.access import AccessError
-    from metrics.db import connect_database, query
+    from metrics.policy.access import AccessError
+    from metrics.store.db import connect_database, query
 
     extract = Path(args.extract).resolve()
     address = args.address or serve.LOCAL_ADDRESS

@@ -1,7 +1,7 @@
 -- One row per day × agency × staff member × service level × contact requirement with a
 -- complete contact period due by the end of $as_of whose last day is that day: the periods
 -- due and how many had a qualifying contact. The agency, staff and monthly tables of contact
--- adherence are sums of these rows (metrics/adherence.py), so they always agree.
+-- adherence are sums of these rows (metrics/measures/adherence.py), so they always agree.
 -- The rules arrive as parallel lists, one service level's rule per position:
 -- $requirement_levels, $requirement_names, $requirement_days (L) and $requirement_kinds.
 -- Period k of an episode runs from enrolled_on + k·L to enrolled_on + (k+1)·L − 1, and a

@@ -52,7 +52,7 @@ def cache(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def build(tmp_path, cache):
     """Build a database from the base extract with changes; returns an open connection."""
-    from metrics.loader import database_path
+    from metrics.extract.loader import database_path
 
     counter = iter(range(1000))
 

@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
-from metrics.access import Access, AccessError, access_file_path, load_access_file, restrict
-from metrics.db import connect
-from metrics.filters import Filters
+from metrics.extract.loader import connect
+from metrics.policy.access import Access, AccessError, access_file_path, load_access_file, restrict
+from metrics.policy.filters import Filters
 from tests.test_app import APP, PAGES, demo_extract, downloads  # noqa: F401 - shared fixtures
 
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",

@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from metrics import adherence
-from metrics.filters import Filters
-from metrics.settings import settings
+from metrics.measures import adherence
+from metrics.policy.filters import Filters
+from metrics.policy.settings import settings
 
 EPISODES = ("episode_id,client_id,agency_id,service_level,referred_at,emergency,assigned_at,"
             "enrolled_on,discharged_on,discharge_type\n")

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.anonymize import (
+from metrics.cli import main
+from metrics.extract.anonymize import (
     BIRTH_DATE_UNREADABLE,
     MISPLACED_QUOTE,
     AnonymizeError,
@@ -29,10 +30,9 @@ from metrics.anonymize import (
     identifier_reason,
     pseudonym,
 )
-from metrics.cli import main
-from metrics.csvfile import UNMATCHED_QUOTE
-from metrics.loader import TYPE_REASONS, database_path
-from metrics.settings import Settings
+from metrics.extract.csvfile import UNMATCHED_QUOTE
+from metrics.extract.loader import TYPE_REASONS, database_path
+from metrics.policy.settings import Settings
 
 # A synthetic identified export: every person is obviously fake.
 RAW = {

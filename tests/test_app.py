@@ -13,9 +13,9 @@ from polars.testing import assert_frame_equal
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from metrics.db import connect
-from metrics.filters import Filters
-from metrics.outputs import OUTPUTS, contract_first
+from metrics.extract.loader import connect
+from metrics.measures.registry import OUTPUTS, contract_first
+from metrics.policy.filters import Filters
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ["app_pages/overview.py", "app_pages/caseload.py", "app_pages/adherence.py", "app_pages/first_contact.py",

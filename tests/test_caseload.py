@@ -8,9 +8,9 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from metrics.caseload import caseload_agency, caseload_staff, caseload_trend
-from metrics.filters import Filters
-from metrics.settings import Settings
+from metrics.measures.caseload import caseload_agency, caseload_staff, caseload_trend
+from metrics.policy.filters import Filters
+from metrics.policy.settings import Settings
 
 D = dt.date(2024, 3, 20)
 

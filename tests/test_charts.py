@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dashboard import charts
-from metrics.stats import funnel_limits, p_chart_limits
+from metrics.measures.stats import funnel_limits, p_chart_limits
+from metrics.report import charts
 
 LABELS = {"A1": "Alpha", "A2": "Beta"}
 

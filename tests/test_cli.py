@@ -59,7 +59,7 @@ def test_visitors_are_shown_no_error_details():
 
 
 def test_metrics_writes_every_table_with_the_contract_columns_first(tmp_path, cache, capsys):
-    from metrics.outputs import OUTPUTS
+    from metrics.measures.registry import OUTPUTS
 
     tables = dict(BASE_TABLES)
     tables["clients"] += "C9,,1850\n"

@@ -8,10 +8,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from metrics.calendar import add_business_days
-from metrics.deadlines import deadlines, to_ics
-from metrics.filters import Filters
-from metrics.settings import Calendar
+from metrics.measures.deadlines import deadlines, to_ics
+from metrics.policy.calendar import add_business_days
+from metrics.policy.filters import Filters
+from metrics.policy.settings import Calendar
 from tests.conftest import BASE_TABLES
 
 AS_OF = dt.date(2026, 11, 20)  # a Friday

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.deck import SLIDES, build_deck
-from metrics.db import connect
-from metrics.headlines import previous_quarter
-from metrics.quarters import Quarter
+from metrics.extract.loader import connect
+from metrics.policy.quarters import Quarter
+from metrics.report.deck import SLIDES, build_deck
+from metrics.report.headlines import previous_quarter
 
 
 @pytest.mark.parametrize("text,meeting,as_of", [
@@ -87,11 +87,11 @@ def test_the_pages_render_as_slide_shaped_images(deck, tmp_path):
 def test_the_deck_shows_no_figure_resting_on_one_to_ten_people(build):
     import polars as pl
 
-    from dashboard.deck import chart_rows
-    from metrics.adherence import adherence_agency
-    from metrics.caseload import caseload_agency
-    from metrics.filters import Filters
-    from metrics.first_contact import first_contact_curve
+    from metrics.measures.adherence import adherence_agency
+    from metrics.measures.caseload import caseload_agency
+    from metrics.measures.first_contact import first_contact_curve
+    from metrics.policy.filters import Filters
+    from metrics.report.deck import chart_rows
 
     # On 15 March 2024 the base extract's agency A1 has 2 referrals, a caseload of 1 (E1, enrolled
     # 2 March) and 2 complete weekly contact periods (2–8 and 9–15 March): all between 1 and 10.
@@ -111,8 +111,8 @@ def test_the_deck_shows_no_figure_resting_on_one_to_ten_people(build):
 def test_the_deck_leaves_out_a_rate_that_leaves_one_to_ten_out(build):
     import polars as pl
 
-    from dashboard.deck import chart_rows
-    from metrics.filters import Filters
+    from metrics.policy.filters import Filters
+    from metrics.report.deck import chart_rows
 
     # 95 of 100 periods met says 5 were missed; 60 of 100 leaves 40 out and is shown.
     frame = pl.DataFrame({"agency_id": ["A1", "A2"], "periods_met": [95, 60], "periods_due": [100, 100],

@@ -12,14 +12,14 @@ import duckdb
 import polars as pl
 import pytest
 
-from metrics import schema
-from metrics.adherence import live_period_counts, period_counts
-from metrics.calendar import add_business_days
 from metrics.demo import EXTRACT_END, DemoSummary, PlantedReject, write_demo
-from metrics.filters import Filters
-from metrics.loader import FALSE_WORDS, TRUE_WORDS, build_database
-from metrics.quality import extract_span
-from metrics.settings import settings
+from metrics.extract import schema
+from metrics.extract.loader import FALSE_WORDS, TRUE_WORDS, build_database
+from metrics.extract.quality import extract_span
+from metrics.measures.adherence import live_period_counts, period_counts
+from metrics.policy.calendar import add_business_days
+from metrics.policy.filters import Filters
+from metrics.policy.settings import settings
 
 # Small and fast. The loaded extract is a little larger: transfers and staff turnover need
 # teams of more than one, which the smallest scales give only a few agencies.

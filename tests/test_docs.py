@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from metrics.docs import measure_text, sections
+from metrics.measures.docs import measure_text, sections
 
 PAGES = Path(__file__).resolve().parent.parent / "dashboard" / "app_pages"
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from metrics.export import to_csv_text, write_csv
+from metrics.report.export import to_csv_text, write_csv
 
 
 def rows(text: str) -> list[list[str]]:

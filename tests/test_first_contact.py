@@ -13,9 +13,7 @@ from dataclasses import replace
 import holidays
 import pytest
 
-from metrics.calendar import add_business_days
-from metrics.filters import Filters
-from metrics.first_contact import (
+from metrics.measures.first_contact import (
     assignment_episodes,
     assignment_timeliness,
     first_contact_agency,
@@ -23,7 +21,9 @@ from metrics.first_contact import (
     first_contact_episodes,
     first_contact_trend,
 )
-from metrics.settings import Settings
+from metrics.policy.calendar import add_business_days
+from metrics.policy.filters import Filters
+from metrics.policy.settings import Settings
 from tests.conftest import BASE_TABLES, rejects
 
 D = dt.date(2026, 10, 20)
@@ -473,7 +473,7 @@ def test_assignment_filters(assigned):
 
 def test_assignment_deadline_agrees_with_the_calendar_module(extract):
     # One referral on every day of 2026 and the first weeks of 2027, against the plain
-    # day-by-day count of metrics.calendar, for one and for three business days.
+    # day-by-day count of metrics.policy.calendar, for one and for three business days.
     days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(400)]
     con = extract([episode(f"R{i:03d}", f"{day} 12:00") for i, day in enumerate(days)])
     for business_days in (1, 3):

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from metrics.csvfile import MAX_LINE_BYTES
-from metrics.loader import ExtractError, database_path
+from metrics.extract.csvfile import MAX_LINE_BYTES
+from metrics.extract.loader import ExtractError, database_path
 from tests.conftest import BASE_TABLES, rejects, write_extract
 
 # The base extract's first added row lands on this line of its file (header + rows).

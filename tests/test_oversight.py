@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from metrics.action_plans import action_plans, action_plans_agency
-from metrics.filters import Filters
-from metrics.monitoring import documentation_status, monitoring_status
+from metrics.measures.action_plans import action_plans, action_plans_agency
+from metrics.measures.monitoring import documentation_status, monitoring_status
+from metrics.policy.filters import Filters
 
 D = dt.date(2026, 6, 30)
 

@@ -17,7 +17,7 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 from streamlit.testing.v1 import AppTest
 
-from metrics.settings import settings
+from metrics.policy.settings import settings
 from tests.conftest import BASE_TABLES, write_extract
 from tests.test_access import agencies, signed_in_app  # noqa: F401 - shared fixtures
 from tests.test_app import APP, PAGES, demo_extract, downloads, first_bhd_agency, visit  # noqa: F401 - shared fixtures

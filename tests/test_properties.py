@@ -33,11 +33,11 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
-from metrics import schema
 from metrics.cli import main
-from metrics.csvfile import MAX_LINE_BYTES
-from metrics.loader import database_path, read_report
-from metrics.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
+from metrics.extract import schema
+from metrics.extract.csvfile import MAX_LINE_BYTES
+from metrics.extract.loader import database_path, read_report
+from metrics.extract.schema import Column, NotBefore, OnlyWith, RequiredExactlyWhen, Table
 from tests.conftest import BASE_TABLES, rejects
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

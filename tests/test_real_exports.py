@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics import loader
 from metrics.cli import main
-from metrics.folder import ExtractError
-from metrics.loader import database_path
-from metrics.quality import extract_info, extract_span
+from metrics.extract import loader
+from metrics.extract.folder import ExtractError
+from metrics.extract.loader import database_path
+from metrics.extract.quality import extract_info, extract_span
 from tests.conftest import BASE_TABLES, rejects, write_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,7 +304,7 @@ def test_a_table_name_that_is_not_a_regular_file_stops_at_once(tmp_path, make, k
 
 
 def test_a_line_over_the_size_limit_stops_naming_line_and_column(tmp_path, cache, capsys):
-    from metrics.csvfile import MAX_LINE_BYTES
+    from metrics.extract.csvfile import MAX_LINE_BYTES
 
     tables = dict(BASE_TABLES)
     tables["contacts"] += "K5,E1," + "S" * (MAX_LINE_BYTES + 10) + ",2024-03-02 10:00,client,phone\n"
@@ -316,7 +316,7 @@ def test_a_line_over_the_size_limit_stops_naming_line_and_column(tmp_path, cache
 
 
 def test_a_header_over_the_size_limit_stops(tmp_path, cache, capsys):
-    from metrics.csvfile import MAX_LINE_BYTES
+    from metrics.extract.csvfile import MAX_LINE_BYTES
 
     folder = write_extract(tmp_path / "extract", BASE_TABLES)
     (folder / "clients.csv").write_text("client_id," + "x" * MAX_LINE_BYTES + "\nC1,1\n")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from metrics.cli import main
-from metrics.sample import DISCHARGE_SUMMARY, MATERIALS, documentation_sample, draw, materials, sample_size
+from metrics.measures.sample import DISCHARGE_SUMMARY, MATERIALS, documentation_sample, draw, materials, sample_size
 from tests.conftest import BASE_TABLES, write_extract
 
 CLIENTS = "client_id,family_id,birth_year\n" + "".join(f"P{i:02d},,\n" for i in range(1, 16)) + "C1,F1,1980\nC2,,\n"

@@ -36,8 +36,8 @@ def provider():
 @pytest.fixture(scope="module")
 def extract(tmp_path_factory):
     """The demo extract, its cache folder, and its agencies (id, name, oversight)."""
-    from metrics.db import connect
     from metrics.demo import write_demo
+    from metrics.extract.loader import connect
 
     folder = tmp_path_factory.mktemp("extract")
     write_demo(folder, seed=11, scale=0.5)

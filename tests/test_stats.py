@@ -1,4 +1,4 @@
-"""metrics.stats against independent implementations, on random inputs with fixed seeds.
+"""metrics.measures.stats against independent implementations, on random inputs with fixed seeds.
 
 Kaplan–Meier is checked against lifelines' KaplanMeierFitter and the Wilson interval
 against statsmodels; neither library is used by the project itself.
@@ -14,11 +14,11 @@ from lifelines.utils import qth_survival_time
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from metrics.stats import kaplan_meier, survival_quantile, wilson_interval, with_rate
+from metrics.measures.stats import kaplan_meier, survival_quantile, wilson_interval, with_rate
 
 CASES = 300
 QUANTILES = (0.5, 0.1, 0.25, 0.75)
-# metrics.stats compares the share with q allowing this much floating-point error, so that
+# metrics.measures.stats compares the share with q allowing this much floating-point error, so that
 # a product such as 5/6 · 3/5 counts as reaching 1/2. The random cases below land on q
 # exactly a few dozen times, and in about a dozen of them rounding leaves lifelines' product
 # just above q, so lifelines is asked with the same allowance.
@@ -47,7 +47,7 @@ def test_kaplan_meier_matches_lifelines_at_every_distinct_time():
         times, observed = random_sample(rng)
         curve = kaplan_meier(times, observed)
         if not observed.any():
-            # No event: metrics.stats has no curve; lifelines' stays at 1 throughout.
+            # No event: metrics.measures.stats has no curve; lifelines' stays at 1 throughout.
             assert curve is None
             assert (lifelines_fit(times, observed).survival_function_.to_numpy() == 1.0).all()
             continue

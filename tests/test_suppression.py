@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from metrics.suppression import (
+from metrics.disclosure.suppression import (
     COMPLEMENTARY_MARKER,
     Counted,
     Linked,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from metrics.filters import Filters
-from metrics.training import incidents_summary, orientation_agency, orientation_staff
+from metrics.measures.training import incidents_summary, orientation_agency, orientation_staff
+from metrics.policy.filters import Filters
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -3,10 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import status_bars
 from dashboard.components import chart_with_definition, table
 from dashboard.data import database_key, measure, provides
 from dashboard.state import agency_labels, current_filters, with_agency_names
+from metrics.report.charts import status_bars
 
 filters = current_filters()
 database = database_key()

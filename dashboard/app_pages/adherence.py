@@ -3,7 +3,6 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import funnel_plot, rate_with_intervals, trend_lines
 from dashboard.components import (
     INTERVAL_COLUMNS,
     chart_with_definition,
@@ -15,9 +14,10 @@ from dashboard.components import (
 from dashboard.data import database_key, measure
 from dashboard.presenting import as_shown, count_text, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics.public import COUNTED
-from metrics.stats import with_rate
-from metrics.suppression import Linked
+from metrics.disclosure.public import COUNTED
+from metrics.disclosure.suppression import Linked
+from metrics.measures.stats import with_rate
+from metrics.report.charts import funnel_plot, rate_with_intervals, trend_lines
 
 REQUIREMENTS = {"client_contact": "Client contact", "rst_meeting": "RST meetings"}
 

@@ -3,14 +3,14 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import band_counts, trend_lines, utilization_bars
 from dashboard.components import chart_with_definition, table
 from dashboard.data import database_key, measure
 from dashboard.presenting import as_shown, presenting, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics.public import COUNTED
-from metrics.settings import settings
-from metrics.suppression import Linked
+from metrics.disclosure.public import COUNTED
+from metrics.disclosure.suppression import Linked
+from metrics.policy.settings import settings
+from metrics.report.charts import band_counts, trend_lines, utilization_bars
 
 filters = current_filters()
 database = database_key()

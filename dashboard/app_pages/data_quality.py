@@ -18,7 +18,7 @@ from dashboard.data import (
     rows_with_warnings,
 )
 from dashboard.presenting import as_shown, count_text, presenting
-from metrics.suppression import Counted, Linked, complement
+from metrics.disclosure.suppression import Counted, Linked, complement
 
 st.title("Data quality")
 if not session_access().sees_everything:

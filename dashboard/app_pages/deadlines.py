@@ -9,8 +9,8 @@ from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, measure, provides
 from dashboard.presenting import public_download
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics.deadlines import to_ics
-from metrics.settings import settings
+from metrics.measures.deadlines import to_ics
+from metrics.policy.settings import settings
 
 filters = current_filters()
 database = database_key()

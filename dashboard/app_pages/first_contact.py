@@ -3,7 +3,6 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import funnel_plot, hour_bins, hours_histogram, rate_with_intervals, survival_curves
 from dashboard.components import (
     INTERVAL_COLUMNS,
     chart_with_definition,
@@ -15,10 +14,11 @@ from dashboard.components import (
 from dashboard.data import database_key, measure
 from dashboard.presenting import as_shown, count_text, presenting, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics.public import COUNTED
-from metrics.settings import settings
-from metrics.stats import with_rate
-from metrics.suppression import Counted, Linked, complement
+from metrics.disclosure.public import COUNTED
+from metrics.disclosure.suppression import Counted, Linked, complement
+from metrics.measures.stats import with_rate
+from metrics.policy.settings import settings
+from metrics.report.charts import funnel_plot, hour_bins, hours_histogram, rate_with_intervals, survival_curves
 
 filters = current_filters()
 database = database_key()

@@ -3,13 +3,13 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import due_dates
 from dashboard.components import chart_with_definition, table, table_with_definition
 from dashboard.data import database_key, measure, provides
 from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
-from metrics.public import COUNTED
-from metrics.suppression import Linked
+from metrics.disclosure.public import COUNTED
+from metrics.disclosure.suppression import Linked
+from metrics.report.charts import due_dates
 
 filters = current_filters()
 database = database_key()

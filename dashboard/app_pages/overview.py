@@ -10,7 +10,8 @@ from dashboard.components import download
 from dashboard.data import database_key, date_range, measure
 from dashboard.presenting import deck_download, presenting
 from dashboard.state import current_filters
-from metrics.headlines import (
+from metrics.policy.settings import settings
+from metrics.report.headlines import (
     HEADLINES,
     SUPPRESSED,
     change_text,
@@ -19,7 +20,6 @@ from metrics.headlines import (
     headline_value,
     previous_quarter,
 )
-from metrics.settings import settings
 
 PAGE_OF_MEASURE = {
     "caseload_agency": "app_pages/caseload.py",

@@ -11,10 +11,10 @@ from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, provides
 from dashboard.presenting import presenting
 from dashboard.state import agency_labels, current_filters, visible_agencies
-from metrics import db
-from metrics.filters import Filters
-from metrics.sample import ALGORITHM, documentation_sample, materials
-from metrics.settings import settings
+from metrics.measures.sample import ALGORITHM, documentation_sample, materials
+from metrics.policy.filters import Filters
+from metrics.policy.settings import settings
+from metrics.store import db
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

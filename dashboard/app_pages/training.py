@@ -7,10 +7,10 @@ from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, measure, provides
 from dashboard.presenting import as_shown, count_text, presenting
 from dashboard.state import current_filters, with_agency_names
-from metrics.public import COUNTED
-from metrics.settings import settings
-from metrics.suppression import Linked
-from metrics.training import orientation_agency
+from metrics.disclosure.public import COUNTED
+from metrics.disclosure.suppression import Linked
+from metrics.measures.training import orientation_agency
+from metrics.policy.settings import settings
 
 filters = current_filters()
 database = database_key()

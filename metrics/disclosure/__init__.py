@@ -1,0 +1,1 @@
+"""What may be shown outside an agency: small-number suppression and how each measure rests on people."""

@@ -1,0 +1,1 @@
+"""Headless reporting for the command line and the dashboard: headlines, charts, files and the deck."""

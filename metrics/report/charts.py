@@ -1,0 +1,504 @@
+"""Chart builders: pure functions, a Polars DataFrame in, a Plotly figure out.
+
+Colours are the Okabe–Ito palette, distinguishable with the common colour-vision
+deficiencies; status colours are doubled by a pattern or a symbol so that nothing
+depends on colour alone, and text is large enough for a projector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import polars as pl
+
+from metrics.measures.stats import funnel_limits, p_chart_limits
+
+BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE = (
+    "#000000",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+)
+SERIES = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
+GREY = "#6E6E6E"
+
+STATUS_STYLE = {
+    # status: (colour, bar pattern, marker symbol, label)
+    "over": (VERMILION, "x", "triangle-up", "Over standard"),
+    "at": (GREEN, "", "circle", "At standard (80–100%)"),
+    "under": (SKY, ".", "triangle-down", "Under 80%"),
+    "overdue": (VERMILION, "x", "x", "Overdue"),
+    "due_soon": (ORANGE, "/", "diamond", "Due within 90 days"),
+    "current": (GREEN, "", "circle", "Current"),
+    "escalated": (PURPLE, "+", "star", "Escalated"),
+    "open": (SKY, "", "circle-open", "Open"),
+    "completed_on_time": (GREEN, "", "circle", "Completed on time"),
+    "completed_late": (ORANGE, "/", "square", "Completed late"),
+}
+
+FONT_SIZE = 16
+
+# simple_white draws shapes with no line at 30% opacity, which would hide every standard,
+# centre line and report date drawn with add_hline/add_vline.
+TEMPLATE = go.layout.Template(pio.templates["simple_white"])
+TEMPLATE.layout.shapedefaults = {"line": {"width": 2}, "opacity": 1}
+
+
+def _layout(
+    fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420, legend_beside: bool = False
+) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": FONT_SIZE + 4}},
+        font={"size": FONT_SIZE, "family": "Source Sans Pro, DejaVu Sans, Arial, sans-serif"},
+        template=TEMPLATE,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        # Many series (one per agency) list beside the plot, a few above it.
+        legend=(
+            {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "title": None}
+            if legend_beside
+            else {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None}
+        ),
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+    )
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": FONT_SIZE + 2, "color": GREY},
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, "", height=220)
+
+
+def _whole_step(largest: int) -> int:
+    """A tick step of whole numbers for counts (no ticks at 0.5 of a plan)."""
+    return max(1, -(-int(largest) // 8))
+
+
+def percent_axis(fig: go.Figure, axis: str = "x", upper: float = 1.0) -> go.Figure:
+    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, upper])
+    return fig
+
+
+def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Utilization per agency and role, horizontal bars, with the standard marked at 100%."""
+    if agency.is_empty():
+        return empty_figure("No active staff with a caseload standard on this date.")
+    fig = go.Figure()
+    upper = max(1.25, float(agency["utilization"].max() or 0) + 0.2)  # room for the labels
+    for index, (role,) in enumerate(agency.select("role").unique(maintain_order=True).iter_rows()):
+        rows = agency.filter(pl.col("role") == role)
+        fig.add_bar(
+            y=[labels.get(a, a) for a in rows["agency_id"]],
+            x=rows["utilization"],
+            orientation="h",
+            name=role,
+            marker_color=SERIES[index % len(SERIES)],
+            text=[f"{u:.0%}" for u in rows["utilization"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=rows.select("caseload", "capacity").rows(),
+            hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity "
+            "(%{customdata[0]} clients or families for a capacity of %{customdata[1]})<extra></extra>",
+        )
+    fig.add_vline(x=1.0, line_dash="dash", line_color=BLACK)
+    # The line is named in the legend, where a label at its top would run into the roles.
+    fig.add_scatter(x=[None], y=[None], mode="lines", name="standard (100%)",
+                    line={"color": BLACK, "dash": "dash"}, hoverinfo="skip")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(autorange="reversed")
+    return percent_axis(
+        _layout(
+            fig,
+            "Caseload as a share of capacity",
+            "utilization (caseload ÷ capacity)",
+            height=max(320, 60 + 40 * agency.height),
+            legend_beside=True,
+        ),
+        "x",
+        upper,
+    )
+
+
+def band_counts(staff: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Staff per agency in each utilization band, stacked, each band with its own pattern."""
+    if staff.is_empty():
+        return empty_figure("No active staff with a caseload standard on this date.")
+    agencies = staff["agency_id"].unique(maintain_order=True).to_list()
+    return _stacked_by_state(
+        staff, "band", ("over", "at", "under"), agencies, labels, "Staff by caseload band", "staff"
+    )
+
+
+def trend_lines(
+    trend: pl.DataFrame,
+    x: str,
+    y: str,
+    series: str,
+    title: str,
+    y_title: str,
+    labels: dict[str, str] | None = None,
+    reference: float | None = None,
+    percent: bool = True,
+) -> go.Figure:
+    """One line per series over time, with an optional reference line (a standard)."""
+    if trend.is_empty():
+        return empty_figure("Nothing to show for these filters.")
+    labels = labels or {}
+    fig = go.Figure()
+    for index, (name,) in enumerate(trend.select(series).unique(maintain_order=True).iter_rows()):
+        rows = trend.filter(pl.col(series) == name).sort(x)
+        fig.add_scatter(
+            x=rows[x],
+            y=rows[y],
+            mode="lines+markers",
+            name=labels.get(name, str(name)),
+            line={"color": SERIES[index % len(SERIES)], "width": 2.5},
+            marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 7},
+        )
+    if reference is not None:
+        fig.add_hline(y=reference, line_dash="dash", line_color=BLACK)
+    _layout(fig, title, "", y_title, legend_beside=True)
+    if percent:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def rate_with_intervals(
+    frame: pl.DataFrame, category: str, rate: str, title: str, x_title: str, labels: dict[str, str] | None = None
+) -> go.Figure:
+    """A dot per row with its 95% interval as an error bar, on a 0–100% axis."""
+    if frame.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    labels = labels or {}
+    names = [labels.get(c, c) for c in frame[category]]
+    rates = frame[rate].to_numpy()
+    fig = go.Figure(
+        go.Scatter(
+            x=rates,
+            y=names,
+            mode="markers",
+            marker={"color": BLUE, "size": 12},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "color": GREY,
+                "thickness": 2,
+                "array": frame["ci_high"].to_numpy() - rates,
+                "arrayminus": rates - frame["ci_low"].to_numpy(),
+            },
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+            name="rate (95% interval)",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return percent_axis(_layout(fig, title, x_title, height=max(300, 80 + 34 * frame.height)), "x", 1.0)
+
+
+def funnel_plot(
+    frame: pl.DataFrame, successes: str, trials: str, label: str, title: str, labels: dict[str, str] | None = None
+) -> go.Figure:
+    """Each agency's rate against its volume, with 95% and 99.8% limits around the overall rate.
+
+    An agency inside the funnel differs from the overall rate by no more than chance
+    would explain at its volume, however low it ranks.
+    """
+    frame = frame.filter(pl.col(trials) > 0)
+    if frame.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    labels = labels or {}
+    overall = float(frame[successes].sum() / frame[trials].sum())
+    volumes = np.unique(np.linspace(1, float(frame[trials].max()) * 1.05, 200).round())
+    fig = go.Figure()
+    for coverage, dash, name in ((0.998, "dot", "99.8% limits"), (0.95, "dash", "95% limits")):
+        lower, upper = funnel_limits(overall, volumes, coverage)
+        fig.add_scatter(
+            x=volumes,
+            y=upper,
+            mode="lines",
+            line={"color": GREY, "dash": dash},
+            name=name,
+            legendgroup=name,
+            hoverinfo="skip",
+        )
+        fig.add_scatter(
+            x=volumes,
+            y=lower,
+            mode="lines",
+            line={"color": GREY, "dash": dash},
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    fig.add_hline(
+        y=overall, line_color=BLACK, annotation_text=f"overall {overall:.0%}", annotation_position="bottom right"
+    )
+    rates = (frame[successes] / frame[trials]).to_numpy()
+    lower, upper = funnel_limits(overall, frame[trials].to_numpy(), 0.998)
+    # Each agency keeps a colour and a symbol, named in the legend: at large volumes the
+    # funnel is narrow and labels on the dots would pile up. Dots outside the 99.8% limits
+    # get a heavy outline: those differences are not chance.
+    for index, (agency, volume, rate, low, high) in enumerate(
+        zip(frame["agency_id"], frame[trials], rates, lower, upper, strict=True)
+    ):
+        outside = rate < low or rate > high
+        fig.add_scatter(
+            x=[volume],
+            y=[rate],
+            mode="markers",
+            name=labels.get(agency, agency),
+            marker={
+                "color": SERIES[index % len(SERIES)],
+                "symbol": SYMBOLS[index % len(SYMBOLS)],
+                "size": 15 if outside else 11,
+                "line": {"color": BLACK, "width": 3} if outside else {"color": "white", "width": 1},
+            },
+            hovertemplate=f"{labels.get(agency, agency)}<br>%{{y:.1%}} of %{{x}}"
+            + (" (outside the 99.8% limits)" if outside else "")
+            + "<extra></extra>",
+        )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460, legend_beside=True)
+
+
+def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: str) -> go.Figure:
+    """The monthly rate with its centre line and 3-sigma limits for each month's volume."""
+    monthly = monthly.filter(pl.col(trials) > 0).sort(x)
+    if monthly.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    center = float(monthly[successes].sum() / monthly[trials].sum())
+    lower, upper = p_chart_limits(center, monthly[trials].to_numpy())
+    rates = (monthly[successes] / monthly[trials]).to_numpy()
+    outside = (rates < lower) | (rates > upper)
+    fig = go.Figure()
+    fig.add_scatter(
+        x=monthly[x],
+        y=upper,
+        mode="lines",
+        line={"color": GREY, "dash": "dash", "shape": "hvh"},
+        name="control limits (3σ)",
+        legendgroup="limits",
+    )
+    fig.add_scatter(
+        x=monthly[x],
+        y=lower,
+        mode="lines",
+        line={"color": GREY, "dash": "dash", "shape": "hvh"},
+        showlegend=False,
+        legendgroup="limits",
+    )
+    fig.add_hline(
+        y=center, line_color=BLACK, annotation_text=f"centre {center:.0%}", annotation_position="bottom right"
+    )
+    fig.add_scatter(
+        x=monthly[x],
+        y=rates,
+        mode="lines+markers",
+        name="monthly rate",
+        line={"color": BLUE, "width": 2.5},
+        marker={
+            "size": [12 if o else 7 for o in outside],
+            "symbol": ["x" if o else "circle" for o in outside],
+            "color": [VERMILION if o else BLUE for o in outside],
+        },
+        customdata=monthly[trials],
+        hovertemplate="%{x|%b %Y}: %{y:.1%} of %{customdata}<extra></extra>",
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(fig, title, "", "rate")
+
+
+def survival_curves(
+    curves: pl.DataFrame,
+    standards: dict[str, float],
+    labels: dict[str, str],
+    title: str,
+    max_hours: float | None = None,
+) -> go.Figure:
+    """Kaplan–Meier share not yet reached over hours since referral, one step line per agency."""
+    if curves.is_empty():
+        return empty_figure("No referrals for these filters.")
+    fig = go.Figure()
+    for index, (agency,) in enumerate(curves.select("agency_id").unique(maintain_order=True).iter_rows()):
+        rows = curves.filter(pl.col("agency_id") == agency).sort("hours")
+        fig.add_scatter(
+            x=rows["hours"],
+            y=rows["share_not_reached"],
+            mode="lines",
+            line_shape="hv",
+            name=labels.get(agency, agency),
+            line={"color": SERIES[index % len(SERIES)], "width": 2.5},
+            hovertemplate="%{x:.1f} h: %{y:.0%} not yet reached<extra>" + labels.get(agency, agency) + "</extra>",
+        )
+    for name, hours in standards.items():
+        fig.add_vline(
+            x=hours, line_dash="dash", line_color=BLACK, annotation_text=name, annotation_position="top right"
+        )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    if max_hours is not None:
+        fig.update_xaxes(range=[0, max_hours])
+    return _layout(fig, title, "hours since referral", "share not yet reached", height=460, legend_beside=True)
+
+
+def hour_bins(episodes: pl.DataFrame, max_hours: float, bins: int = 24) -> pl.DataFrame:
+    """Referrals reached, counted in ``bins`` equal spans of hours from 0 to ``max_hours``;
+    the last span also holds every later first contact."""
+    width = max_hours / bins
+    span = (pl.col("hours") / width).floor().clip(0, bins - 1).cast(pl.Int64).alias("span")
+    counts = episodes.filter(pl.col("hours").is_not_null()).group_by(span).len("reached")
+    return (
+        pl.DataFrame({"span": range(bins)}, schema={"span": pl.Int64})
+        .join(counts, on="span", how="left")
+        .select(
+            (pl.col("span") * width).alias("from_hours"),
+            ((pl.col("span") + 1) * width).alias("to_hours"),
+            pl.col("reached").fill_null(0).cast(pl.Int64),
+        )
+    )
+
+
+def hours_histogram(bins: pl.DataFrame, standard_hours: float, title: str, max_hours: float) -> go.Figure:
+    """How long first contact took: referrals reached in each span of hours (``hour_bins``),
+    with the standard marked. A suppressed count ("<11", "*") is not drawn as a bar: a grey
+    mark at the foot of its span, named in the legend, says that it is hidden, not zero."""
+    counts = bins["reached"].cast(pl.String)
+    if counts.is_in(["0"]).all():
+        return empty_figure("No referral was reached for these filters.")
+    drawn = counts.str.contains(r"^\d+$")
+    middles = ((bins["from_hours"] + bins["to_hours"]) / 2).to_numpy()
+    width = float(bins["to_hours"][0] - bins["from_hours"][0])
+    fig = go.Figure(
+        go.Bar(
+            x=middles[drawn.to_numpy()],
+            y=counts.filter(drawn).cast(pl.Int64),
+            width=width,
+            marker={"color": BLUE, "line": {"color": "white", "width": 1}},
+            name="referrals",
+            customdata=bins.filter(drawn).select("from_hours", "to_hours").rows(),
+            hovertemplate="%{customdata[0]:g}–%{customdata[1]:g} h: %{y} referrals<extra></extra>",
+        )
+    )
+    for index, shown in enumerate(counts.filter(~drawn).unique(maintain_order=True)):
+        where = (counts == shown).to_numpy()
+        fig.add_scatter(
+            x=middles[where],
+            y=[0] * int(where.sum()),
+            mode="markers",
+            marker={"color": GREY, "symbol": ("triangle-up", "asterisk-open")[index % 2], "size": 11},
+            cliponaxis=False,
+            name=f"{shown}: suppressed, not drawn",
+            hovertemplate=f"%{{x:g}} h: {shown}<extra></extra>",
+        )
+    fig.add_vline(
+        x=standard_hours,
+        line_dash="dash",
+        line_color=VERMILION,
+        line_width=3,
+        annotation_text=f"standard {standard_hours:g} h",
+        annotation_position="top right",
+    )
+    fig.update_xaxes(range=[0, max_hours])
+    return _layout(fig, title, f"hours to first contact (last bar: {max_hours:g} h or more)", "referrals")
+
+
+def due_dates(status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], title: str) -> go.Figure:
+    """Each program's next monitoring visit on a date axis, the report date marked, by status."""
+    if status.is_empty():
+        return empty_figure("No DCTS programs for these filters.")
+    fig = go.Figure()
+    for state in ("overdue", "due_soon", "current"):
+        colour, _, symbol, label = STATUS_STYLE[state]
+        rows = status.filter(pl.col("status") == state)
+        if rows.is_empty():
+            continue
+        fig.add_scatter(
+            x=rows["next_due_on"],
+            y=[labels.get(a, a) for a in rows["agency_id"]],
+            mode="markers",
+            name=label,
+            marker={"color": colour, "symbol": symbol, "size": 14, "line": {"color": BLACK, "width": 1}},
+            customdata=rows["days_until_due"],
+            hovertemplate="%{y}: due %{x|%d %b %Y} (%{customdata} days)<extra></extra>",
+        )
+    fig.add_vline(
+        x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
+        line_color=BLACK,
+        annotation_text="report date",
+        annotation_position="bottom right",
+    )
+    fig.update_yaxes(
+        autorange="reversed", categoryorder="array", categoryarray=[labels.get(a, a) for a in status["agency_id"]]
+    )
+    return _layout(fig, title, "next visit due", height=max(300, 80 + 36 * status.height))
+
+
+def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """Plans per agency by status, stacked, the agencies with most overdue plans first."""
+    if plans.is_empty():
+        return empty_figure("No plans issued for these filters.")
+    overdue = (
+        plans.filter(pl.col("status") == "overdue")
+        .group_by("agency_id")
+        .len()
+        .sort("len", "agency_id", descending=[True, False])
+    )
+    agencies = overdue["agency_id"].to_list() + sorted(set(plans["agency_id"]) - set(overdue["agency_id"]))
+    return _stacked_by_state(
+        plans,
+        "status",
+        ("overdue", "open", "escalated", "completed_late", "completed_on_time"),
+        agencies,
+        labels,
+        title,
+        "plans",
+    )
+
+
+def _stacked_by_state(
+    frame: pl.DataFrame,
+    state_column: str,
+    states: tuple[str, ...],
+    agencies: list[str],
+    labels: dict[str, str],
+    title: str,
+    x_title: str,
+) -> go.Figure:
+    """Rows counted per agency and state as stacked horizontal bars, one pattern per state."""
+    counts = frame.group_by("agency_id", state_column).len()
+    fig = go.Figure()
+    for state in states:
+        colour, pattern, _, label = STATUS_STYLE[state]
+        rows = {a: n for a, s, n in counts.iter_rows() if s == state}
+        if not rows:
+            continue
+        fig.add_bar(
+            y=[labels.get(a, a) for a in agencies],
+            x=[rows.get(a, 0) for a in agencies],
+            name=label,
+            orientation="h",
+            marker={"color": colour, "pattern": {"shape": pattern}},
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=_whole_step(frame.group_by("agency_id").len()["len"].max()))
+    return _layout(fig, title, x_title, height=max(300, 80 + 36 * len(agencies)), legend_beside=True)
