@@ -14,10 +14,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.navigation import PAGE_FILES
 from metrics.extract.loader import database_path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "caseload", "adherence", "first_contact", "monitoring", "action_plans", "data_quality"]
 
 
 def page_times(extract: Path, runs: int) -> list[tuple[str, float, float]]:
@@ -25,9 +25,9 @@ def page_times(extract: Path, runs: int) -> list[tuple[str, float, float]]:
     os.environ["OVERSIGHT_EXTRACT"] = str(extract)
     app = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
     results = []
-    for page in PAGES:
-        if page != PAGES[0]:  # the first run opens the default page, the overview
-            app.switch_page(f"app_pages/{page}.py")
+    for page in PAGE_FILES:
+        if page != PAGE_FILES[0]:  # the first run opens the default page, the overview
+            app.switch_page(page)
         start = time.perf_counter()
         app.run()
         cold = time.perf_counter() - start
@@ -37,7 +37,7 @@ def page_times(extract: Path, runs: int) -> list[tuple[str, float, float]]:
             start = time.perf_counter()
             app.run()
             warm.append(time.perf_counter() - start)
-        results.append((page, cold, statistics.median(warm)))
+        results.append((Path(page).stem, cold, statistics.median(warm)))
     return results
 
 

@@ -59,7 +59,19 @@ BIN = Path(sys.executable).parent
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
 SEED = 2026
-PAGES = ["overview", "caseload", "adherence", "first_contact", "monitoring", "action_plans", "data_quality"]
+
+
+def measure_pages() -> list[str]:
+    """The dashboard's pages that show a measure of the registry, in the router's order."""
+    from dashboard.navigation import PAGES as NAVIGATION
+    from metrics.measures.registry import PAGE_OF_MEASURE
+
+    shown = set(PAGE_OF_MEASURE.values())
+    return [Path(page.file).stem for page in NAVIGATION if page.file in shown]
+
+
+# The overview, every page that shows a measure, and the data-quality page.
+PAGES = ["overview", *measure_pages(), "data_quality"]
 RSC_LEVELS = ("RSC-I", "RSC-F")
 
 # The issue's targets, judged at scale 100.
@@ -116,17 +128,9 @@ def _page_calls(page: str):
     from dataclasses import replace
 
     from dashboard import data
+    from metrics.measures.registry import HEADLINES, MEASURES
     from metrics.policy.filters import Filters
-    from metrics.report.headlines import HEADLINES, headline_filters, previous_quarter
-
-    page_measures = {
-        "caseload": ["caseload_agency", "caseload_staff", "caseload_trend"],
-        "adherence": ["adherence_agency", "adherence_trend", "adherence_staff", "milestones"],
-        "first_contact": ["first_contact_agency", "first_contact_episodes", "first_contact_curve",
-                          "first_contact_trend", "assignment_timeliness"],
-        "monitoring": ["monitoring_status", "documentation_status"],
-        "action_plans": ["action_plans", "action_plans_agency"],
-    }
+    from metrics.report.headlines import headline_filters, previous_quarter
 
     def calls():
         database = data.database_key()
@@ -142,8 +146,9 @@ def _page_calls(page: str):
         elif page == "data_quality":
             data.rejects(database)
         else:
-            for name in page_measures[page]:
-                data.measure(name, database, filters)
+            for measure in MEASURES:
+                if measure.page == f"app_pages/{page}.py":
+                    data.measure(measure.name, database, filters)
 
     return calls
 

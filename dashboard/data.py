@@ -12,11 +12,9 @@ from metrics.extract import quality
 from metrics.extract.folder import DEFAULT_EXTRACT
 from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
-from metrics.measures.registry import OUTPUTS
+from metrics.measures.registry import BY_NAME
 from metrics.policy.filters import Filters
 from metrics.store import db
-
-MEASURES = {output.name: output for output in OUTPUTS}
 
 
 def extract_dir() -> Path:
@@ -31,7 +29,7 @@ def database_key() -> str:
 @st.cache_data(max_entries=512, show_spinner=False)
 def measure(name: str, database: str, filters: Filters) -> pl.DataFrame:
     """One output table for these filters, computed once per (database, filters)."""
-    return MEASURES[name].compute(db.connect_database(Path(database)), filters)
+    return BY_NAME[name].compute(db.connect_database(Path(database)), filters)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

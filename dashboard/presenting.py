@@ -3,9 +3,9 @@ quarterly meeting's deck.
 
 While presentation mode is on, every page says so in a banner; every table and download
 shows counts of 1 to ``suppression_max_count`` people as "<11", with rates and
-complementary cells suppressed (``metrics.disclosure.suppression``, ``metrics.disclosure.public``); every
-chart draws only figures that may be shown; and every download is that public version
-and says so. It is a toggle in the sidebar, kept for the session like the filters.
+complementary cells suppressed (``metrics.disclosure.suppression``, by what the registry says
+each measure counts); every chart draws only figures that may be shown; and every download is
+that public version and says so. It is a toggle in the sidebar, kept for the session like the filters.
 """
 
 from __future__ import annotations

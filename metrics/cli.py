@@ -16,7 +16,7 @@ import duckdb
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path, read_report
 from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
-from metrics.report.export import write_csv
+from metrics.report.export import write_all, write_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_APP = PROJECT_ROOT / "dashboard" / "app.py"
@@ -101,7 +101,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.extract.quality import extract_span
-    from metrics.measures.registry import compute, write_all
+    from metrics.measures.registry import compute
     from metrics.policy.filters import Filters
 
     with _database(Path(args.extract)) as con:

@@ -13,14 +13,13 @@ from polars.testing import assert_frame_equal
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from dashboard.navigation import PAGE_FILES
 from metrics.extract.loader import connect
-from metrics.measures.registry import OUTPUTS, contract_first
+from metrics.measures.registry import MEASURES, contract_first
 from metrics.policy.filters import Filters
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["app_pages/overview.py", "app_pages/caseload.py", "app_pages/adherence.py", "app_pages/first_contact.py",
-         "app_pages/monitoring.py", "app_pages/action_plans.py", "app_pages/deadlines.py", "app_pages/sample.py",
-         "app_pages/training.py", "app_pages/data_quality.py"]
+PAGES = list(PAGE_FILES)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +129,7 @@ def test_downloads_hold_the_filtered_figures(app, downloads, demo_extract, page,
     app.switch_page(page)
     app.run()
     offered = offered_csv(app, downloads, file_name)
-    output = next(o for o in OUTPUTS if o.name == measure)
+    output = next(o for o in MEASURES if o.name == measure)
     expected = contract_first(output.compute(connect(demo_extract), Filters(as_of=as_of, service_levels=("RSC-I", "CM"))),
                               output.contract_columns)
     if page_choice is not None:

@@ -59,7 +59,7 @@ def test_visitors_are_shown_no_error_details():
 
 
 def test_metrics_writes_every_table_with_the_contract_columns_first(tmp_path, cache, capsys):
-    from metrics.measures.registry import OUTPUTS
+    from metrics.measures.registry import MEASURES
 
     tables = dict(BASE_TABLES)
     tables["clients"] += "C9,,1850\n"
@@ -68,8 +68,8 @@ def test_metrics_writes_every_table_with_the_contract_columns_first(tmp_path, ca
     assert main(["metrics", "--extract", str(folder), "--as-of", "2024-06-30", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "measures as of 2024-06-30" in printed and "1 rejected rows were left out" in printed
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{o.name}.csv" for o in OUTPUTS)
-    for output in OUTPUTS:
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{o.name}.csv" for o in MEASURES)
+    for output in MEASURES:
         with (out / f"{output.name}.csv").open(encoding="utf-8", newline="") as handle:
             header = next(csv.reader(handle))
         assert header[: len(output.contract_columns)] == list(output.contract_columns), output.name

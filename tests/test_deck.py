@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from metrics.extract.loader import connect
+from metrics.measures.registry import SLIDES
 from metrics.policy.quarters import Quarter
-from metrics.report.deck import SLIDES, build_deck
+from metrics.report.deck import build_deck
 from metrics.report.headlines import previous_quarter
 
 

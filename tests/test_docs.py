@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from metrics.measures.docs import measure_text, sections
+from metrics.measures.registry import MEASURES
 
 PAGES = Path(__file__).resolve().parent.parent / "dashboard" / "app_pages"
 
@@ -21,7 +22,5 @@ def test_every_definition_a_page_asks_for_exists():
 
 
 def test_each_measure_cites_the_rule_it_comes_from():
-    for key in ("caseload-utilization", "contact-adherence", "care-coordination-milestones",
-                "time-to-first-contact", "assignment-within-one-business-day", "biennial-monitoring",
-                "documentation-oversight", "plans-of-action"):
+    for key in {measure.definition for measure in MEASURES}:
         assert re.search(r"\*Rules?:", measure_text(key)), key

@@ -7,7 +7,7 @@ from dashboard.components import chart_with_definition, table
 from dashboard.data import database_key, measure
 from dashboard.presenting import as_shown, presenting, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics.disclosure.public import COUNTED
+from metrics.measures.registry import COUNTED
 from metrics.disclosure.suppression import Linked
 from metrics.policy.settings import settings
 from metrics.report.charts import band_counts, trend_lines, utilization_bars

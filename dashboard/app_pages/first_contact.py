@@ -14,7 +14,7 @@ from dashboard.components import (
 from dashboard.data import database_key, measure
 from dashboard.presenting import as_shown, count_text, presenting, rate_text
 from dashboard.state import agency_labels, current_filters, with_agency_names
-from metrics.disclosure.public import COUNTED
+from metrics.measures.registry import COUNTED
 from metrics.disclosure.suppression import Counted, Linked, complement
 from metrics.measures.stats import with_rate
 from metrics.policy.settings import settings

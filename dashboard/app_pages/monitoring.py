@@ -7,7 +7,7 @@ from dashboard.components import chart_with_definition, table, table_with_defini
 from dashboard.data import database_key, measure, provides
 from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
-from metrics.disclosure.public import COUNTED
+from metrics.measures.registry import COUNTED
 from metrics.disclosure.suppression import Linked
 from metrics.report.charts import due_dates
 

@@ -10,9 +10,9 @@ from dashboard.components import download
 from dashboard.data import database_key, date_range, measure
 from dashboard.presenting import deck_download, presenting
 from dashboard.state import current_filters
+from metrics.measures.registry import HEADLINES, PAGE_OF_MEASURE
 from metrics.policy.settings import settings
 from metrics.report.headlines import (
-    HEADLINES,
     SUPPRESSED,
     change_text,
     format_value,
@@ -20,15 +20,6 @@ from metrics.report.headlines import (
     headline_value,
     previous_quarter,
 )
-
-PAGE_OF_MEASURE = {
-    "caseload_agency": "app_pages/caseload.py",
-    "caseload_staff": "app_pages/caseload.py",
-    "adherence_agency": "app_pages/adherence.py",
-    "first_contact_agency": "app_pages/first_contact.py",
-    "monitoring_status": "app_pages/monitoring.py",
-    "action_plans": "app_pages/action_plans.py",
-}
 
 filters = current_filters()
 database = database_key()

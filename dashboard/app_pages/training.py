@@ -7,7 +7,7 @@ from dashboard.components import table, table_with_definition
 from dashboard.data import database_key, measure, provides
 from dashboard.presenting import as_shown, count_text, presenting
 from dashboard.state import current_filters, with_agency_names
-from metrics.disclosure.public import COUNTED
+from metrics.measures.registry import COUNTED
 from metrics.disclosure.suppression import Linked
 from metrics.measures.training import orientation_agency
 from metrics.policy.settings import settings

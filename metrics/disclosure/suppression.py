@@ -504,3 +504,10 @@ class Linked:
             )
             shown[table.name] = Suppressed(display, pl.DataFrame(masks + [hide.alias(c) for c in derived]))
         return shown
+
+
+def public_rows(frame: pl.DataFrame, counted: Counted) -> pl.DataFrame:
+    """The rows of one table with nothing suppressed, the table shown on its own: what a chart,
+    which cannot print "<11", may draw."""
+    shown = Linked().add("table", frame, (), counted).suppress()["table"]
+    return frame.filter(~shown.hidden_rows())

@@ -1,85 +1,239 @@
-"""Every table `oversight metrics` writes, computed by the same functions the dashboard calls."""
+"""Every measure, declared once: the tables `oversight metrics` writes, what each counts, where
+it is explained and shown, and the headlines and slides it carries.
+
+Everything else is derived from ``MEASURES``: the files of `oversight metrics`, what presentation
+mode and the deck suppress (``COUNTED``), the overview's figures (``HEADLINES``), the deck's
+slides (``SLIDES``), the page each figure links to (``PAGE_OF_MEASURE``), and the checks that
+every measure has a definition in docs/measures.md and a row in the README. Adding a measure is
+adding an entry here (CONTRIBUTING.md has the recipe).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
 
 import duckdb
 import polars as pl
 
+from metrics.disclosure.suppression import Counted
 from metrics.measures import action_plans, adherence, caseload, deadlines, first_contact, monitoring, training
+from metrics.measures.measure import (
+    DueDates,
+    Headline,
+    Measure,
+    Organisations,
+    People,
+    PerPerson,
+    RatesWithIntervals,
+    ShownWith,
+    Slide,
+    StatusBars,
+    SurvivalCurves,
+    UtilizationBars,
+    count_rows,
+    rate_headline,
+)
 from metrics.policy.filters import Filters
-from metrics.report.export import write_csv
+from metrics.policy.settings import settings
 
+CASELOAD, ADHERENCE, FIRST_CONTACT = "app_pages/caseload.py", "app_pages/adherence.py", "app_pages/first_contact.py"
+MONITORING, PLANS = "app_pages/monitoring.py", "app_pages/action_plans.py"
+DEADLINES, TRAINING = "app_pages/deadlines.py", "app_pages/training.py"
 
-@dataclass(frozen=True)
-class Output:
-    name: str
-    compute: Callable[[duckdb.DuckDBPyConnection, Filters], pl.DataFrame]
-    # The columns the metric definitions fix, in their order; more may follow.
-    contract_columns: tuple[str, ...] = ()
-    description: str = ""
+# How the figures rest on people (metrics.disclosure.suppression): the counts, the pairs of a
+# part and its whole, and what is computed from them on the same row.
+PERIODS = Counted(
+    ("periods_met", "periods_due"), (("periods_met", "periods_due"),), ("adherence", "ci_low", "ci_high")
+)
+MET_OF_DUE = Counted(("met", "due"), (("met", "due"),), ("pct_met", "rate", "ci_low", "ci_high"))
+# A caseload's capacity is FTE times the standard, not a count of people; its utilization and
+# the staff over standard would narrow a hidden caseload down, so they go with it.
+CASELOADS = Counted(("caseload",), derived=("utilization", "staff_over"))
 
 
 def _plans_by_agency(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     return action_plans.action_plans_agency(action_plans.action_plans(con, filters))
 
 
-OUTPUTS: tuple[Output, ...] = (
-    Output("caseload_staff", caseload.caseload_staff,
-           ("as_of", "agency_id", "staff_id", "role", "fte", "caseload", "capacity", "utilization", "band"),
-           "caseload of each active staff member against the standard on the as-of date"),
-    Output("caseload_agency", caseload.caseload_agency,
-           ("as_of", "agency_id", "role", "staff", "caseload", "capacity", "utilization", "staff_over"),
-           "caseload per agency and role on the as-of date"),
-    Output("adherence_agency", adherence.adherence_agency,
-           ("as_of", "agency_id", "service_level", "requirement", "periods_due", "periods_met", "adherence",
-            "ci_low", "ci_high"),
-           "contact-frequency adherence per agency, service level and requirement"),
-    Output("first_contact_episodes", first_contact.first_contact_episodes,
-           ("episode_id", "agency_id", "service_level", "emergency", "referred_at", "first_contact_at", "hours",
-            "standard_hours", "due", "met"),
-           "time to first contact of every referral"),
-    Output("first_contact_agency", first_contact.first_contact_agency,
-           ("as_of", "agency_id", "emergency", "referrals", "due", "met", "pct_met", "ci_low", "ci_high",
-            "median_hours", "p90_hours"),
-           "share of referrals reached within the standard, and Kaplan–Meier percentiles"),
-    Output("monitoring_status", monitoring.monitoring_status,
-           ("as_of", "agency_id", "last_visit_on", "next_due_on", "status", "days_until_due"),
-           "biennial monitoring status of each DCTS program"),
-    Output("action_plans", action_plans.action_plans,
-           ("as_of", "plan_id", "agency_id", "kind", "issued_on", "due_on", "completed_on", "status",
-            "days_overdue", "response_status"),
-           "every plan of action and corrective action issued by the as-of date"),
-    Output("action_plans_agency", _plans_by_agency,
-           ("as_of", "agency_id", "open_plans_of_action", "open_corrective_actions", "overdue", "escalated",
-            "median_days_to_complete"),
-           "plans per agency: open, overdue, escalated, days to complete"),
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "caseload_agency", caseload.caseload_agency, People(CASELOADS), "caseload-utilization", CASELOAD,
+        "caseload per agency and role on the as-of date",
+        ("as_of", "agency_id", "role", "staff", "caseload", "capacity", "utilization", "staff_over"),
+        headlines=(
+            Headline(
+                "agencies_over",
+                "Agencies over caseload standard",
+                lambda f: int(f.filter(pl.col("utilization") > settings().band_over_above)["agency_id"].n_unique()),
+                higher_is_better=False,
+                help="Agencies with at least one role over its caseload standard.",
+            ),
+        ),
+        slide=Slide("Caseload utilization", "agencies_over", UtilizationBars()),
+    ),
+    Measure(
+        "caseload_staff", caseload.caseload_staff,
+        PerPerson("each staff member's own caseload, for the agency's supervisors"),
+        "caseload-utilization", CASELOAD,
+        "caseload of each active staff member against the standard on the as-of date",
+        ("as_of", "agency_id", "staff_id", "role", "fte", "caseload", "capacity", "utilization", "band"),
+        headlines=(
+            Headline("staff_over", "Staff over caseload standard", count_rows(pl.col("band") == "over"),
+                     higher_is_better=False),
+        ),
+    ),
+    Measure(
+        "adherence_agency", adherence.adherence_agency, People(PERIODS), "contact-adherence", ADHERENCE,
+        "contact-frequency adherence per agency, service level and requirement",
+        ("as_of", "agency_id", "service_level", "requirement", "periods_due", "periods_met", "adherence",
+         "ci_low", "ci_high"),
+        headlines=(
+            rate_headline("client_contact", "Contact periods met", pl.col("requirement") == "client_contact",
+                          "periods_met", "periods_due",
+                          help="Weekly (RSC) and bi-weekly (CM) client-contact periods met."),
+            rate_headline("rst_meeting", "RST-meeting periods met", pl.col("requirement") == "rst_meeting",
+                          "periods_met", "periods_due",
+                          help="Monthly (RSC) and 90-day (CM) RST-meeting periods met."),
+        ),
+        slide=Slide(
+            "Contact with clients",
+            "client_contact",
+            RatesWithIntervals(pl.col("requirement") == "client_contact", "adherence", "Client-contact periods met",
+                               "periods met (95% interval)"),
+        ),
+    ),
+    Measure(
+        "first_contact_episodes", first_contact.first_contact_episodes,
+        PerPerson("one row per referral, the agency's list to follow up"),
+        "time-to-first-contact", FIRST_CONTACT,
+        "time to first contact of every referral",
+        ("episode_id", "agency_id", "service_level", "emergency", "referred_at", "first_contact_at", "hours",
+         "standard_hours", "due", "met"),
+    ),
+    Measure(
+        "first_contact_agency", first_contact.first_contact_agency,
+        People(Counted(
+            ("referrals", "due", "met"),
+            (("met", "due"), ("due", "referrals")),
+            ("pct_met", "ci_low", "ci_high", "median_hours", "p90_hours"),
+        )),
+        "time-to-first-contact", FIRST_CONTACT,
+        "share of referrals reached within the standard, and Kaplan–Meier percentiles",
+        ("as_of", "agency_id", "emergency", "referrals", "due", "met", "pct_met", "ci_low", "ci_high",
+         "median_hours", "p90_hours"),
+        headlines=(
+            rate_headline("reached_24h", "Referrals reached within 24 hours", ~pl.col("emergency"), "met", "due",
+                          help="Non-emergency referrals whose first contact came within 24 hours."),
+            rate_headline("reached_30min", "Emergencies reached within 30 minutes", pl.col("emergency"), "met",
+                          "due"),
+        ),
+    ),
+    Measure(
+        "monitoring_status", monitoring.monitoring_status, Organisations("one row per DCTS program"),
+        "biennial-monitoring", MONITORING,
+        "biennial monitoring status of each DCTS program",
+        ("as_of", "agency_id", "last_visit_on", "next_due_on", "status", "days_until_due"),
+        headlines=(
+            Headline("programs_overdue", "Programs overdue for monitoring", count_rows(pl.col("status") == "overdue"),
+                     higher_is_better=False),
+        ),
+        slide=Slide("Biennial monitoring", "programs_overdue", DueDates("Next monitoring visit due")),
+    ),
+    Measure(
+        "action_plans", action_plans.action_plans, Organisations("plans issued to programs"),
+        "plans-of-action", PLANS,
+        "every plan of action and corrective action issued by the as-of date",
+        ("as_of", "plan_id", "agency_id", "kind", "issued_on", "due_on", "completed_on", "status",
+         "days_overdue", "response_status"),
+        headlines=(
+            Headline("plans_open", "Open plans and corrective actions",
+                     count_rows(pl.col("status").is_in(["open", "overdue"])), higher_is_better=False),
+            Headline("plans_overdue", "Overdue plans", count_rows(pl.col("status") == "overdue"),
+                     higher_is_better=False),
+        ),
+        slide=Slide("Plans of action", "plans_overdue", StatusBars("Plans by agency and status")),
+    ),
+    Measure(
+        "action_plans_agency", _plans_by_agency, Organisations("plans issued to programs, per program"),
+        "plans-of-action", PLANS,
+        "plans per agency: open, overdue, escalated, days to complete",
+        ("as_of", "agency_id", "open_plans_of_action", "open_corrective_actions", "overdue", "escalated",
+         "median_days_to_complete"),
+    ),
     # Beyond the definitions' eight files:
-    Output("caseload_trend", caseload.caseload_trend, description="caseload per agency and role at each month end"),
-    Output("adherence_staff", adherence.adherence_staff,
-           description="contact adherence per staff member (the one assigned on each period's last day)"),
-    Output("adherence_trend", adherence.adherence_trend,
-           description="contact adherence by month of the period's last day"),
-    Output("milestones", adherence.milestones,
-           description="RST formed, final SCCP, SCCP reviews, RST meeting at CM discharge"),
-    Output("first_contact_curve", first_contact.first_contact_curve,
-           description="Kaplan–Meier share of referrals not yet reached, by hours since referral"),
-    Output("first_contact_trend", first_contact.first_contact_trend,
-           description="share reached within the standard by month of referral"),
-    Output("assignment_timeliness", first_contact.assignment_timeliness,
-           description="non-emergency referrals assigned within one business day"),
-    Output("documentation_status", monitoring.documentation_status,
-           description="annual documentation oversight of each DCTS program and its deadlines"),
-    Output("deadlines", deadlines.deadlines,
-           description="DCTS oversight deadlines still open: materials, reviews, responses, plans, visits"),
-    Output("orientation_staff", training.orientation_staff,
-           description="orientation hours of DCTS program staff within three months of hire"),
-    Output("incidents", training.incidents_summary,
-           description="incidents by program and category, with days from occurrence to report"),
+    Measure(
+        "caseload_trend", caseload.caseload_trend, People(CASELOADS), "caseload-utilization", CASELOAD,
+        "caseload per agency and role at each month end",
+    ),
+    Measure(
+        "adherence_staff", adherence.adherence_staff, People(PERIODS), "contact-adherence", ADHERENCE,
+        "contact adherence per staff member (the one assigned on each period's last day)",
+    ),
+    Measure(
+        "adherence_trend", adherence.adherence_trend, People(PERIODS), "contact-adherence", ADHERENCE,
+        "contact adherence by month of the period's last day",
+    ),
+    Measure(
+        "milestones", adherence.milestones, People(MET_OF_DUE), "care-coordination-milestones", ADHERENCE,
+        "RST formed, final SCCP, SCCP reviews, RST meeting at CM discharge",
+    ),
+    Measure(
+        "first_contact_curve", first_contact.first_contact_curve,
+        ShownWith("first_contact_agency", ("agency_id", "emergency")),
+        "time-to-first-contact", FIRST_CONTACT,
+        "Kaplan–Meier share of referrals not yet reached, by hours since referral",
+        slide=Slide("Time to first contact", "reached_24h",
+                    SurvivalCurves(~pl.col("emergency"), "Share of referrals not yet reached")),
+    ),
+    Measure(
+        "first_contact_trend", first_contact.first_contact_trend, People(MET_OF_DUE), "time-to-first-contact",
+        FIRST_CONTACT,
+        "share reached within the standard by month of referral",
+    ),
+    Measure(
+        "assignment_timeliness", first_contact.assignment_timeliness, People(MET_OF_DUE),
+        "assignment-within-one-business-day", FIRST_CONTACT,
+        "non-emergency referrals assigned within one business day",
+    ),
+    Measure(
+        "documentation_status", monitoring.documentation_status,
+        # The sample size is the policy's share of the population and is hidden with it.
+        People(Counted(("population_size",), derived=("sample_size",))),
+        "documentation-oversight", MONITORING,
+        "annual documentation oversight of each DCTS program and its deadlines",
+    ),
+    Measure(
+        "deadlines", deadlines.deadlines, Organisations("deadlines of programs and of the state"),
+        "deadlines", DEADLINES,
+        "DCTS oversight deadlines still open: materials, reviews, responses, plans, visits",
+    ),
+    Measure(
+        "orientation_staff", training.orientation_staff,
+        PerPerson("each program staff member's orientation hours, for the program"),
+        "orientation-training", TRAINING,
+        "orientation hours of DCTS program staff within three months of hire",
+    ),
+    Measure(
+        "incidents", training.incidents_summary,
+        People(Counted(
+            ("incidents",),
+            derived=("median_days_to_report", "max_days_to_report", "first_occurred_on", "last_occurred_on"),
+        )),
+        "incidents", TRAINING,
+        "incidents by program and category, with days from occurrence to report",
+    ),
 )
+
+BY_NAME: dict[str, Measure] = {measure.name: measure for measure in MEASURES}
+COUNTED: dict[str, Counted] = {m.name: m.counts.counted for m in MEASURES if isinstance(m.counts, People)}
+HEADLINES: tuple[Headline, ...] = tuple(replace(h, measure=m.name) for m in MEASURES for h in m.headlines)
+HEADLINE_BY_KEY: dict[str, Headline] = {headline.key: headline for headline in HEADLINES}
+# A slide takes its headline's place on the overview.
+SLIDES: tuple[Slide, ...] = tuple(sorted(
+    (replace(m.slide, measure=m.name) for m in MEASURES if m.slide is not None),
+    key=lambda slide: HEADLINES.index(HEADLINE_BY_KEY[slide.headline]),
+))
+PAGE_OF_MEASURE: dict[str, str] = {m.name: m.page for m in MEASURES if m.page is not None}
 
 
 def contract_first(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
@@ -88,13 +242,4 @@ def contract_first(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFram
 
 
 def compute(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, pl.DataFrame]:
-    return {out.name: contract_first(out.compute(con, filters), out.contract_columns) for out in OUTPUTS}
-
-
-def write_all(tables: dict[str, pl.DataFrame], out_dir: Path) -> list[Path]:
-    paths = []
-    for name, frame in tables.items():
-        path = out_dir / f"{name}.csv"
-        write_csv(frame, path)
-        paths.append(path)
-    return paths
+    return {m.name: contract_first(m.compute(con, filters), m.contract_columns) for m in MEASURES}

@@ -8,10 +8,8 @@ with Debian's Chromium (``BROWSER_PATH``), all in one browser session.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,95 +19,26 @@ import plotly.io as pio
 import polars as pl
 from fpdf import FPDF
 
-from metrics.disclosure.public import COUNTED, public_rows
+from metrics.disclosure.suppression import public_rows
 from metrics.extract import quality
 from metrics.measures.docs import first_sentence
-from metrics.measures.first_contact import first_contact_agency
-from metrics.measures.registry import OUTPUTS
+from metrics.measures.measure import People, ShownWith
+from metrics.measures.registry import BY_NAME, HEADLINE_BY_KEY, SLIDES
 from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import settings
-from metrics.report import charts
 from metrics.report.headlines import (
-    HEADLINES,
     change_text,
     format_value,
     headline_filters,
     headline_value,
     previous_quarter,
 )
+from metrics.report.slides import slide_figure
 
 PAGE_MM = (338.67, 190.5)  # 16:9, the size of a projected slide
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CHART_PX = (1150, 620)  # drawn small and scaled up, so that its text reads on a projector
-MEASURES = {output.name: output for output in OUTPUTS}
-HEADLINE_BY_KEY = {headline.key: headline for headline in HEADLINES}
-
-
-@dataclass(frozen=True)
-class Slide:
-    title: str
-    headline: str  # key of metrics.report.headlines.HEADLINES
-    definition: str  # section of docs/measures.md
-    measure: str
-    chart: Callable[[pl.DataFrame, dict[str, str], dt.date], go.Figure]  # data, agency names, report date
-
-
-SLIDES: tuple[Slide, ...] = (
-    Slide(
-        "Caseload utilization",
-        "agencies_over",
-        "caseload-utilization",
-        "caseload_agency",
-        lambda frame, labels, _: charts.utilization_bars(frame, labels),
-    ),
-    Slide(
-        "Contact with clients",
-        "client_contact",
-        "contact-adherence",
-        "adherence_agency",
-        lambda frame, labels, _: charts.rate_with_intervals(
-            frame.filter(pl.col("requirement") == "client_contact").with_columns(
-                (
-                    pl.col("agency_id").replace_strict(labels, default=pl.col("agency_id"))
-                    + " · "
-                    + pl.col("service_level")
-                ).alias("label")
-            ),
-            "label",
-            "adherence",
-            "Client-contact periods met",
-            "periods met (95% interval)",
-        ),
-    ),
-    Slide(
-        "Time to first contact",
-        "reached_24h",
-        "time-to-first-contact",
-        "first_contact_curve",
-        lambda frame, labels, _: charts.survival_curves(
-            frame.filter(~pl.col("emergency")),
-            {"24-hour standard": settings().first_contact_standard_hours},
-            labels,
-            "Share of referrals not yet reached",
-            settings().first_contact_standard_hours * 4,
-        ),
-    ),
-    Slide(
-        "Biennial monitoring",
-        "programs_overdue",
-        "biennial-monitoring",
-        "monitoring_status",
-        lambda frame, labels, as_of: charts.due_dates(frame, as_of, labels, "Next monitoring visit due"),
-    ),
-    Slide(
-        "Plans of action",
-        "plans_overdue",
-        "plans-of-action",
-        "action_plans",
-        lambda frame, labels, _: charts.status_bars(frame, labels, "Plans by agency and status"),
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -120,16 +49,18 @@ class Deck:
 
 
 def chart_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """The rows a deck may show: none resting on 1 to 10 people, or leaving 1 to 10 out
-    (metrics.disclosure.public). A chart cannot print "<11", so such a row is left out.
+    """The rows a deck may show: none resting on 1 to 10 people, or leaving 1 to 10 out, by what
+    the registry says the measure counts. A chart cannot print "<11", so such a row is left out.
 
-    A curve of first contact is drawn for an agency only when its referrals may be shown.
+    A curve (of first contact) is drawn for an agency only when the counts it follows may be shown.
     """
-    if measure == "first_contact_curve":
-        shown = public_rows("first_contact_agency", first_contact_agency(con, filters))
-        return frame.join(shown.select("agency_id", "emergency"), on=["agency_id", "emergency"], how="semi")
-    if measure in COUNTED:
-        return public_rows(measure, frame)
+    counts = BY_NAME[measure].counts
+    if isinstance(counts, People):
+        return public_rows(frame, counts.counted)
+    if isinstance(counts, ShownWith):
+        followed = BY_NAME[counts.measure]
+        shown = chart_rows(counts.measure, followed.compute(con, filters), con, filters)
+        return frame.join(shown.select(*counts.keys), on=list(counts.keys), how="semi")
     return frame
 
 
@@ -137,8 +68,8 @@ def _figures(con: duckdb.DuckDBPyConnection, filters: Filters, labels: dict[str,
     figures = []
     for slide in SLIDES:
         counted = headline_filters(filters, HEADLINE_BY_KEY[slide.headline])
-        frame = chart_rows(slide.measure, MEASURES[slide.measure].compute(con, counted), con, counted)
-        figures.append(slide.chart(frame, labels, filters.as_of))
+        frame = chart_rows(slide.measure, BY_NAME[slide.measure].compute(con, counted), con, counted)
+        figures.append(slide_figure(slide.chart, frame, labels, filters.as_of))
     return figures
 
 
@@ -199,8 +130,8 @@ def build_deck(
         for slide, image in zip(SLIDES, images, strict=True):
             headline = HEADLINE_BY_KEY[slide.headline]
             now_filters, then_filters = headline_filters(filters, headline), headline_filters(earlier, headline)
-            now = headline_value(headline, MEASURES[headline.measure].compute(con, now_filters), public=True)
-            then = headline_value(headline, MEASURES[headline.measure].compute(con, then_filters), public=True)
+            now = headline_value(headline, BY_NAME[headline.measure].compute(con, now_filters), public=True)
+            then = headline_value(headline, BY_NAME[headline.measure].compute(con, then_filters), public=True)
             pdf.add_page()
             pdf.heading(slide.title)
             left = 92
@@ -210,7 +141,8 @@ def build_deck(
             change = change_text(headline, now, then)
             pdf.paragraph(f"{change} since {earlier.as_of:%d %B %Y}" if change else "No earlier figure", 12, left)
             pdf.ln(6)
-            pdf.paragraph(first_sentence(slide.definition), 12, left)
+            # A slide is explained by its headline's measure.
+            pdf.paragraph(first_sentence(BY_NAME[headline.measure].definition), 12, left)
             pdf.image(str(image), x=14 + left + 6, y=26, w=PAGE_MM[0] - (14 + left + 6) - 10)
 
     first, last = quality.extract_span(con)

@@ -69,3 +69,13 @@ def to_csv_text(frame: pl.DataFrame) -> str:
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_csv_text(frame), encoding="utf-8")
+
+
+def write_all(tables: dict[str, pl.DataFrame], out_dir: Path) -> list[Path]:
+    """Each table as ``<name>.csv`` in ``out_dir``."""
+    paths = []
+    for name, frame in tables.items():
+        path = out_dir / f"{name}.csv"
+        write_csv(frame, path)
+        paths.append(path)
+    return paths
