@@ -70,7 +70,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         empty = empty_core_tables(con)
     print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9} {'warnings':>9} {'blank':>6}")
     for report in reports:
-        file = Path(report.file).name if report.present else "(absent, optional)"
+        file = Path(report.file).name if report.file is not None else "(absent, optional)"
         print(f"{report.table:<22} {file:<28} {report.rows_read:>10,} {report.accepted:>10,} "
               f"{report.rejected:>9,} {report.warnings:>9,} {report.blank_lines:>6,}")
     basis = "its manifest" if info["extract_date_from"] == "manifest" else \
@@ -274,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run a command; whatever goes wrong ends in one message and an exit status by meaning."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        status: int = args.run(args)  # the cmd_* function of the command
+        return status
     except ExtractError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNLOADABLE

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import polars as pl
@@ -104,7 +104,8 @@ def _members(cells: list[int], total: int) -> list[tuple[int, int]]:
     return [(c, 1) for c in cells] + [(total, -1)]
 
 
-def _line_safe(values, suppressed, lo, hi, cells, total) -> bool:
+def _line_safe(values: np.ndarray, suppressed: np.ndarray, lo: np.ndarray, hi: np.ndarray, cells: list[int],
+               total: int) -> bool:
     """Whether no hidden member of this line has a single possible value, from this line alone."""
     members = _members(cells, total)
     hidden = [(c, k) for c, k in members if suppressed[c]]
@@ -123,7 +124,7 @@ def _line_safe(values, suppressed, lo, hi, cells, total) -> bool:
     return True
 
 
-def _suppress_more(values, suppressed, cells, total) -> bool:
+def _suppress_more(values: np.ndarray, suppressed: np.ndarray, cells: list[int], total: int) -> bool:
     """Hide the smallest shown non-zero cell of the line, else its total; False when neither is left."""
     candidates = [c for c in cells if not suppressed[c] and values[c] != 0]
     if candidates:
@@ -163,7 +164,7 @@ def _groups(suppressed: np.ndarray, lines: Sequence[Line]) -> list[tuple[list[in
     return list(groups.values())
 
 
-def _solve(objective: np.ndarray, problem: dict) -> np.ndarray:
+def _solve(objective: np.ndarray, problem: dict[str, Any]) -> np.ndarray:
     from scipy.optimize import milp
 
     found = milp(objective, **problem)
@@ -172,7 +173,8 @@ def _solve(objective: np.ndarray, problem: dict) -> np.ndarray:
     return np.round(found.x)
 
 
-def _fixed(values, suppressed, lo, hi, lines) -> list[int]:
+def _fixed(values: np.ndarray, suppressed: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+           lines: Sequence[Line]) -> list[int]:
     """The suppressed cells that have a single possible value given everything shown.
 
     The true values always fit what is shown, so a cell is free as soon as any fitting
@@ -292,7 +294,7 @@ def suppress_grid(values: np.ndarray, total_row: bool = False, total_column: boo
     return suppressed.reshape(values.shape), primary.reshape(values.shape)
 
 
-def _shown_counts(name: str, raw: list, primary, suppressed, marker: str) -> pl.Series:
+def _shown_counts(name: str, raw: list[Any], primary: np.ndarray, suppressed: np.ndarray, marker: str) -> pl.Series:
     return pl.Series(name, [
         None if value is None
         else marker if primary[i]
@@ -349,7 +351,7 @@ def suppress_rates(frame: pl.DataFrame, numerator: str, denominator: str, rate_c
     grid = np.column_stack([n, d - n, d]) if len(n) else np.zeros((0, 3), np.int64)
     suppressed, primary = suppress_grid(grid, total_row, total_column=True, max_count=max_count)
     marker = small_marker(max_count)
-    hide = pl.Series(suppressed.any(axis=1).tolist(), dtype=pl.Boolean)
+    hide = pl.Series(cast(np.ndarray, suppressed.any(axis=1)).tolist(), dtype=pl.Boolean)  # an array: axis given
     display = frame.with_columns(
         _shown_counts(numerator, n.tolist(), primary[:, 0], suppressed[:, 0], marker),
         _shown_counts(denominator, d.tolist(), primary[:, 2], suppressed[:, 2], marker),
@@ -449,12 +451,12 @@ class Linked:
             frame = table.frame
             for name in table.counted.counts:
                 place(table.name, name, frame[name])
-            for part, whole in table.counted.within:
-                if frame.select(pl.col(part).is_null() | pl.col(whole).is_null()).to_series().any():
-                    raise ValueError(f"{table.name}: {part} and {whole} must both be given")
-                rest = place(table.name, complement(part, whole), frame[whole] - frame[part])
+            for part, whole_column in table.counted.within:
+                if frame.select(pl.col(part).is_null() | pl.col(whole_column).is_null()).to_series().any():
+                    raise ValueError(f"{table.name}: {part} and {whole_column} must both be given")
+                rest = place(table.name, complement(part, whole_column), frame[whole_column] - frame[part])
                 for i, c in enumerate(rest):
-                    lines.append(([int(ids[table.name, part][i]), int(c)], int(ids[table.name, whole][i])))
+                    lines.append(([int(ids[table.name, part][i]), int(c)], int(ids[table.name, whole_column][i])))
         for parts_name, whole_name in self.relations:
             parts, whole = self._table(parts_name), self._table(whole_name)
             shared = [q for q in whole.counted.quantities if q in parts.counted.quantities]

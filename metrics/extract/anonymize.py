@@ -76,6 +76,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -315,7 +316,9 @@ def _shown(name: str) -> str:
 
 def _family(table: schema.Table, column: schema.Column) -> str:
     if column.references:
-        return schema.TABLES_BY_NAME[column.references].key.name
+        key = schema.TABLES_BY_NAME[column.references].key
+        assert key is not None  # a column refers to a table by its key
+        return key.name
     return column.name
 
 
@@ -477,6 +480,7 @@ def _read_parquet(path: Path, table: schema.Table, report: TableReport, con: duc
     except parquetfile.ParquetError:
         # DuckDB's message is left out: it may quote what it found in the file.
         raise AnonymizeError(f"{path}: cannot be read as Parquet (not a Parquet file, or damaged)") from None
+    assert frame is not None  # a query, not a statement: it has rows
     for line in frame.filter(pl.col("undecodable"))["line"].to_list():
         report.lines_not_copied.setdefault(parquetfile.NOT_UTF8, Occurrences()).add(line)
     return frame.filter(~pl.col("undecodable")).drop("undecodable")
@@ -597,7 +601,7 @@ def _anonymize_table(table: schema.Table, path: Path, key: bytes, seen: dict[str
 # The manifest
 
 
-def _raw_manifest(path: Path) -> dict:
+def _raw_manifest(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
@@ -611,7 +615,7 @@ def _raw_manifest(path: Path) -> dict:
                              ) from None
 
 
-def _taken_on(given: date | None, manifest: dict, path: Path) -> tuple[date, str]:
+def _taken_on(given: date | None, manifest: dict[str, Any], path: Path) -> tuple[date, str]:
     """The extract's date and where it came from."""
     if given is not None:
         taken_on, origin = given, "given with --taken-on"

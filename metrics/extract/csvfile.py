@@ -29,7 +29,7 @@ import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple, NoReturn
 
 import numpy as np
 
@@ -161,7 +161,7 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
-def _header(handle) -> tuple[list[str], int, bool]:
+def _header(handle: BinaryIO) -> tuple[list[str], int, bool]:
     """The header's cells, its length in bytes, and whether it ends in CR LF."""
     first = handle.readline(MAX_LINE_BYTES + 1)
     if not first.strip(b"\r\n"):
@@ -224,7 +224,7 @@ class _BlockLines:
                                          self.offset + self.ends[index])))
 
 
-def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Lines:
+def _pass_over_bytes(data: mmap.mmap, data_start: int, size: int, header: list[str]) -> _Lines:
     found = _Lines()
     offset, first_line = data_start, 2
     while offset < size:
@@ -293,7 +293,7 @@ def _pass_over_bytes(data, data_start: int, size: int, header: list[str]) -> _Li
     return found
 
 
-def _too_long(data, start: int, line: int, header: list[str]):
+def _too_long(data: mmap.mmap, start: int, line: int, header: list[str]) -> NoReturn:
     beginning = bytes(data[start: start + MAX_LINE_BYTES]).decode("utf-8", errors="replace")
     cell = _cell_at(beginning, len(beginning))
     name = f" ({header[cell]})" if cell < len(header) else ""
@@ -315,7 +315,8 @@ def scan(path: Path) -> ScannedFile:
             return _decide(path, header, header_crlf, data, data_start, size)
 
 
-def _decide(path: Path, header: list[str], header_crlf: bool, data, data_start: int, size: int) -> ScannedFile:
+def _decide(path: Path, header: list[str], header_crlf: bool, data: mmap.mmap, data_start: int,
+            size: int) -> ScannedFile:
     found = _pass_over_bytes(data, data_start, size, header)
     bounds = {int(line): (int(start), int(end)) for kind in ("odd_quotes", "lone_cr", "not_utf8", "ragged")
               for line, start, end in found.lines(kind)}

@@ -18,10 +18,11 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -82,12 +83,13 @@ class TableReport:
         return self.file is not None
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str,
+            params: Sequence[object] | Mapping[str, object] | None = None) -> Any:
     """The single value a statement returns (reading the whole result, as DuckDB requires)."""
     return con.execute(sql, params or []).fetchall()[0][0]
 
 
-def _insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[tuple]) -> None:
+def _insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
     if rows:  # DuckDB refuses an empty parameter list
         con.executemany(sql, rows)
 
@@ -175,7 +177,7 @@ def _build_lock(path: Path) -> Iterator[None]:
             between_processes.release()
 
 
-def _remove(paths) -> None:
+def _remove(paths: Iterable[Path]) -> None:
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
@@ -297,7 +299,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, work_dir
     return _RawTable(table.name, path, present, extra, scanned.records, line, join, scanned.blank_lines)
 
 
-def _lines_skipping(con, name: str, reject_lines: np.ndarray, accepted: int) -> tuple[str, str]:
+def _lines_skipping(con: duckdb.DuckDBPyConnection, name: str, reject_lines: np.ndarray,
+                    accepted: int) -> tuple[str, str]:
     """Line numbers when each record is one line and ``reject_lines`` were left out."""
     if len(reject_lines) == 0 or not accepted:
         return "r.rowid + 2", ""
@@ -308,7 +311,7 @@ def _lines_skipping(con, name: str, reject_lines: np.ndarray, accepted: int) -> 
     return _lines_table(con, name, rows + 2 + np.searchsorted(thresholds, rows, side="right"))
 
 
-def _lines_table(con, name: str, lines) -> tuple[str, str]:
+def _lines_table(con: duckdb.DuckDBPyConnection, name: str, lines: np.ndarray) -> tuple[str, str]:
     """Line numbers looked up through ``lines_<name>``, from the line of each accepted record.
 
     A record's line is its number plus 2 plus an offset that only grows (the lines skipped
@@ -355,7 +358,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _
             CREATE TEMP TABLE raw_{table.name} AS
             SELECT file_row_number AS rec, {select} FROM {parquet.source} WHERE NOT ({undecodable})
             """, path)
-        rows = parquetfile.query(con, f"SELECT count(*) AS n FROM {parquet.source}", path)["n"].item()
+        counted = parquetfile.query(con, f"SELECT count(*) AS n FROM {parquet.source}", path)
+        assert counted is not None  # a query, not a statement: it has rows
+        rows = counted["n"].item()
     except parquetfile.ParquetError as error:
         raise ExtractError(f"{path}: cannot be read as Parquet ({error})") from None
     # Parquet has no lines: a row is known by its position, the first row being 1.
@@ -448,7 +453,7 @@ def _value_checks(column: Column, p: Params) -> list[str]:
     return checks
 
 
-def value_problems(table: Table, present_columns: list[str], relation: str) -> tuple[str, dict]:
+def value_problems(table: Table, present_columns: list[str], relation: str) -> tuple[str, dict[str, object]]:
     """A query over ``relation`` (text columns named as the contract's) and its parameters:
     for each column present, its text as the loader reads it (ids trimmed, empty as null) and
     ``<column>__problem``, the reason the cell breaks a rule of its own column (type, enum,
@@ -470,7 +475,7 @@ def value_problems(table: Table, present_columns: list[str], relation: str) -> t
     return sql, p.values
 
 
-def _rule_check(table: Table, rule, p: Params) -> str:
+def _rule_check(table: Table, rule: schema.Rule, p: Params) -> str:
     col, other = rule.column, rule.other
     value = f"{col}__text"
     if isinstance(rule, NotBefore):
@@ -517,6 +522,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None
     The keys given more than once are found by their hashes first (grouping millions of
     numbers is cheap), so that only their few rows are ranked by line; a hash shared by
     different keys only adds rows that rank first under their own key."""
+    assert table.key is not None  # called for tables with a key
     key = table.key.name
     p = Params()
     reason = f"{p(f'duplicate {key} (first on line ')} || later.first_line || ')'"
@@ -589,8 +595,9 @@ def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("SET preserve_insertion_order = true")
 
 
-def _reject_self_references(con, table: Table, column: Column) -> None:
+def _reject_self_references(con: duckdb.DuckDBPyConnection, table: Table, column: Column) -> None:
     """Reject rows naming a row of the same table that is absent or rejected, to a fixed point."""
+    assert table.key is not None  # a table referring to itself does so by its key
     key = table.key.name
     name = table.name
     p = Params()
@@ -623,6 +630,7 @@ def _publish(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         [table.name],
     )
     if table.name in REFERENCED_TABLES:
+        assert table.key is not None  # other tables refer to it by its key
         key = table.key.name
         con.execute(
             f"""
@@ -726,7 +734,7 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
                 )
             reports.append(TableReport(table.name, str(path), raw.rows_in_file, accepted, rejected, 0,
                                        raw.blank_lines, tuple(raw.extra_columns)))
-        extract_date = _extract_date(con, manifest and manifest.taken_on, loaded_on)
+        extract_date = _extract_date(con, manifest.taken_on if manifest else None, loaded_on)
         _warn_of_later_rows(con, extract_date)
         warned = dict(con.execute('SELECT "table", count(DISTINCT line) FROM warnings GROUP BY ALL').fetchall())
         reports = [replace(r, warnings=warned.get(r.table, 0)) for r in reports]
@@ -771,4 +779,5 @@ def read_report(con: duckdb.DuckDBPyConnection) -> list[TableReport]:
     rows = con.execute(
         'SELECT "table", file, rows_read, accepted, rejected, warnings, blank_lines, extra_columns FROM load_report'
     ).fetchall()
-    return [TableReport(*row[:-1], tuple(row[-1] or ())) for row in rows]
+    return [TableReport(table, file, read, accepted, rejected, warnings, blank, tuple(extra or ()))
+            for table, file, read, accepted, rejected, warnings, blank, extra in rows]

@@ -61,11 +61,12 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> ParquetText:
     return ParquetText(header, frozenset(i for i, row in enumerate(described) if row[1] == "BLOB"))
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, path: Path, **params) -> pl.DataFrame | None:
+def query(con: duckdb.DuckDBPyConnection, sql: str, path: Path, **params: object) -> pl.DataFrame | None:
     """Run ``sql`` over the file (as ``$path``) to its end: the rows of a query, None for a
     statement. A file whose data, past its description, cannot be read raises ParquetError."""
     try:
         relation = con.sql(sql, params={"path": str(path), **params})
-        return None if relation is None else relation.pl()
+        frame: pl.DataFrame | None = None if relation is None else relation.pl()  # .pl() is typed Any
+        return frame
     except duckdb.Error as error:
         raise ParquetError(str(error).splitlines()[0]) from None

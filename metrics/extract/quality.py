@@ -26,7 +26,7 @@ def rejects_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def load_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Rows read, accepted and rejected per table, with whether the table is core."""
-    frame = con.cursor().sql(
+    frame: pl.DataFrame = con.cursor().sql(
         'SELECT "table", file, rows_read, accepted, rejected, warnings, blank_lines, extra_columns FROM load_report'
     ).pl()
     core = {t.name: t.core for t in schema.TABLES}
@@ -70,4 +70,4 @@ def empty_core_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         'SELECT "table" FROM load_report WHERE accepted = 0 AND list_contains(?, "table")', [core]
     ).fetchall()
     order = {name: i for i, name in enumerate(core)}
-    return sorted((row[0] for row in rows), key=order.get)
+    return sorted((row[0] for row in rows), key=lambda name: order[name])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 # The logical types of the contract and the DuckDB type each becomes once accepted.
 SQL_TYPES = {
@@ -112,7 +113,7 @@ CONTACT_KINDS = ("client", "attempt", "rst_meeting", "collateral")
 CONTACT_MODES = ("in_person", "phone", "video", "text", "other")
 
 
-def _id(name: str, **kw) -> Column:
+def _id(name: str, **kw: Any) -> Column:
     return Column(name, "id", **kw)
 
 

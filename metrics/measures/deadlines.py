@@ -15,6 +15,8 @@ deadlines never disagree with them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -29,7 +31,8 @@ SCHEMA = {"agency_id": pl.String, "kind": pl.String, "what": pl.String, "referen
           "due_on": pl.Date}
 
 
-def _rows(frame: pl.DataFrame, kind: str, due: str, what, reference) -> list[dict]:
+def _rows(frame: pl.DataFrame, kind: str, due: str, what: Callable[[dict[str, Any]], str],
+          reference: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
     return [{"agency_id": row["agency_id"], "kind": kind, "what": what(row), "reference": reference(row),
              "due_on": row[due]} for row in frame.iter_rows(named=True) if row[due] is not None]
 
@@ -77,6 +80,7 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> list[str]:
     """RFC 5545 §3.1: lines longer than 75 octets continue on lines starting with a space."""
+    parts: list[str]
     parts, current = [], ""
     for char in line:
         if len((current + char).encode("utf-8")) > (75 if not parts else 74):

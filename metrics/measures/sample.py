@@ -92,7 +92,8 @@ def draw(population: pl.DataFrame, seed: int, fraction: float) -> pl.DataFrame:
     """The drawn rows in draw order, numbered from 1; ``population`` sorted by client_id."""
     population = population.sort("client_id")
     size = sample_size(population.height, fraction)
-    positions = np.random.default_rng(seed).choice(population.height, size=size, replace=False) if size else []
+    positions: np.ndarray | list[int] = (
+        np.random.default_rng(seed).choice(population.height, size=size, replace=False) if size else [])
     return (population[[int(p) for p in positions]]
             .with_columns(pl.Series("draw", range(1, size + 1), dtype=pl.Int64))
             .select("draw", *population.columns))

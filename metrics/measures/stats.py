@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from scipy import stats
 
@@ -86,7 +87,7 @@ def _binomial_limit(probability: float, volumes: np.ndarray, rate: float) -> np.
     below = stats.binom.cdf(quantile - 1, volumes, rate)
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = np.where(at > below, (at - probability) / (at - below), 0.0)
-        limit = (quantile - alpha) / volumes
+        limit: npt.NDArray[np.float64] = (quantile - alpha) / volumes
     return np.clip(limit, 0.0, 1.0)
 
 

@@ -102,7 +102,7 @@ def access_file_path(sign_in: bool, environ: Mapping[str, str] = os.environ) -> 
     return path
 
 
-def load_access_file(path: str | os.PathLike) -> AccessFile:
+def load_access_file(path: str | os.PathLike[str]) -> AccessFile:
     """The users of the file and the agencies each may see; AccessError naming every line at fault."""
     path = str(path)
     try:
@@ -186,7 +186,7 @@ def _key_positions(text: str) -> dict[tuple[str, ...], tuple[int, int, int]]:
         header = _TABLE_LINE.match(line)
         written = header or _KEY_LINE.match(line)
         key = _key_path(written["key"]) if written else None
-        if key is None:
+        if written is None or key is None:
             continue
         column = written.start("key") + 1
         if header:
@@ -217,5 +217,6 @@ def restrict(filters: Filters, access: Access) -> Filters:
     """The filters narrowed to what the user may see: never wider, whatever was chosen."""
     if access.sees_everything:
         return filters
+    assert access.agencies is not None  # what sees_everything means
     chosen = access.agencies if filters.agencies is None else access.agencies & set(filters.agencies)
     return replace(filters, agencies=tuple(sorted(chosen)))

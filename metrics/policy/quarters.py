@@ -61,7 +61,7 @@ def meetings_between(first: dt.date, last: dt.date, count: int = 8) -> list[Quar
     to ``last`` (the extract's dates), newest first."""
     # The quarter after the one holding `last` reviews the day its own quarter ends.
     quarter = Quarter.containing(last).following()
-    found = []
+    found: list[Quarter] = []
     while len(found) < count and quarter.as_of >= first:
         if quarter.as_of <= last:
             found.append(quarter)

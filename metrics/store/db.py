@@ -29,7 +29,7 @@ def sql_text(name: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(re.findall(r"\$([A-Za-z_]\w*)", code))
 
 
-def _statement(name: str, params: dict) -> tuple[str, dict | None]:
+def _statement(name: str, params: dict[str, object]) -> tuple[str, dict[str, object] | None]:
     """``queries/<name>.sql`` and the parameters it names, taken from ``params``.
 
     Callers pass every parameter they have (the filters, the settings); only those the
@@ -42,10 +42,11 @@ def _statement(name: str, params: dict) -> tuple[str, dict | None]:
     return text, {key: value for key, value in params.items() if key in names} or None
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataFrame:
     """Run ``queries/<name>.sql`` on a cursor of its own."""
     text, bound = _statement(name, params)
-    return con.cursor().sql(text, params=bound).pl()
+    frame: pl.DataFrame = con.cursor().sql(text, params=bound).pl()  # typed Any: .pl(lazy=True) is a LazyFrame
+    return frame
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -53,7 +54,7 @@ def execute(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(sql_text(name)[0])
 
 
-def create_table(con: duckdb.DuckDBPyConnection, table: str, name: str, **params) -> None:
+def create_table(con: duckdb.DuckDBPyConnection, table: str, name: str, **params: object) -> None:
     """Store the rows of ``queries/<name>.sql`` as ``table`` in a database being built."""
     text, bound = _statement(name, params)
     con.execute(f"CREATE TABLE {table} AS {text}", bound)

@@ -20,7 +20,7 @@ from metrics.policy.settings import Settings
 from metrics.store.db import create_table
 
 
-def requirement_params(settings: Settings) -> dict[str, list]:
+def requirement_params(settings: Settings) -> dict[str, list[str] | list[int]]:
     """The contact rules as the parallel lists the queries unnest, one service level per position."""
     rules = settings.contact_periods()
     return {
@@ -31,11 +31,11 @@ def requirement_params(settings: Settings) -> dict[str, list]:
     }
 
 
-def _no_params(through: dt.date, settings: Settings) -> dict:
+def _no_params(through: dt.date, settings: Settings) -> dict[str, object]:
     return {}
 
 
-def _grid_params(through: dt.date, settings: Settings) -> dict:
+def _grid_params(through: dt.date, settings: Settings) -> dict[str, object]:
     return {**Filters(as_of=through).params(), **requirement_params(settings)}
 
 
@@ -47,7 +47,7 @@ def _grid_rules(settings: Settings) -> str:
 class DerivedTable:
     table: str
     query: str  # queries/<query>.sql
-    params: Callable[[dt.date, Settings], dict] = _no_params  # from the extract's date and the settings
+    params: Callable[[dt.date, Settings], dict[str, object]] = _no_params  # from the extract's date and the settings
     # The settings the rows depend on, stored in `<table>_info` with the last day they cover (`grid_end`).
     rules: Callable[[Settings], str] | None = None
 
@@ -76,5 +76,7 @@ def stored_covers(con: duckdb.DuckDBPyConnection, derived: DerivedTable, as_of: 
     if not cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                           [f"{derived.table}_info"]).fetchall()[0][0]:
         return False
+    through: dt.date
+    rules: str
     through, rules = cursor.execute(f"SELECT grid_end, rules FROM {derived.table}_info").fetchall()[0]
     return rules == derived.rules(settings) and as_of <= through
