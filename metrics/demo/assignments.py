@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from metrics.demo.columns import dates, table_frame
@@ -31,10 +32,11 @@ class Carried:
     first_staff: np.ndarray  # by unit
 
 
-def _assignment_start(units: Units) -> np.ndarray:
+def _assignment_start(units: Units) -> npt.NDArray[np.int64]:
     """An enrolled unit is on the caseload from its assignment, or from enrollment if that came first."""
     assigned_day = np.where(units.assigned == NONE, units.enrolled, units.assigned // DAY)
-    return np.minimum(assigned_day, units.enrolled)
+    start: npt.NDArray[np.int64] = np.minimum(assigned_day, units.enrolled)
+    return start
 
 
 class _Team:
@@ -120,6 +122,7 @@ def carry(units: Units, staff: Staff, rng: np.random.Generator) -> Carried:
                 team.carry(carrier, start, segment_end)
                 if segment_end >= end:
                     break
+                assert next_carrier is not None  # a transfer, or the carrier left and position 0 took over
                 start, carrier = segment_end + 1, next_carrier
 
     unit, staff_index, start, end = (np.array(column, np.int64) for column in zip(*segments, strict=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -20,7 +21,7 @@ class BadRow:
     reason_kind: str
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -31,10 +32,10 @@ def _cell(value) -> str:
 
 
 # A maker turns the good row just before its slot into a bad row: (cells, column, reason kind).
-_Maker = Callable[[dict], tuple[list[str], str | None, str]]
+_Maker = Callable[[dict[str, Any]], tuple[list[str], str | None, str]]
 
 
-def _changed(row: dict, **values) -> list[str]:
+def _changed(row: dict[str, Any], **values: object) -> list[str]:
     return [_cell(values[name]) if name in values else _cell(value) for name, value in row.items()]
 
 
@@ -68,7 +69,7 @@ def planted_rows(frames: dict[str, pl.DataFrame]) -> dict[str, list[BadRow]]:
     def new_contact(k: int) -> str:
         return _fresh(contacts, "contact_id", "K", 1 + k)
 
-    def hired(row: dict, **values) -> list[str]:
+    def hired(row: dict[str, Any], **values: object) -> list[str]:
         return _changed(row, **{"separated_on": None, **values})
 
     staff_makers: list[_Maker] = [
@@ -85,7 +86,7 @@ def planted_rows(frames: dict[str, pl.DataFrame]) -> dict[str, list[BadRow]]:
 
     # Planted episodes copy their neighbour's client, agency, level and referral, and are
     # otherwise complete: assigned two hours later, enrolled the next day, still open.
-    def episode(row: dict, k: int, **values) -> list[str]:
+    def episode(row: dict[str, Any], k: int, **values: object) -> list[str]:
         referred = row["referred_at"]
         base = {"episode_id": new_episode(k), "emergency": False, "assigned_at": referred + dt.timedelta(hours=2),
                 "enrolled_on": referred.date() + dt.timedelta(days=1), "discharged_on": None,
@@ -121,7 +122,7 @@ def planted_rows(frames: dict[str, pl.DataFrame]) -> dict[str, list[BadRow]]:
                    "episode_id", "rejected_parent"),
     ]
 
-    def contact(row: dict, k: int, **values) -> list[str]:
+    def contact(row: dict[str, Any], k: int, **values: object) -> list[str]:
         return _changed(row, contact_id=new_contact(k), **values)
 
     contact_makers: list[_Maker] = [
@@ -142,7 +143,7 @@ def planted_rows(frames: dict[str, pl.DataFrame]) -> dict[str, list[BadRow]]:
     ]
 
     # Planted plans of action are open plans issued on their neighbour's day.
-    def plan(row: dict, k: int, **values) -> list[str]:
+    def plan(row: dict[str, Any], k: int, **values: object) -> list[str]:
         issued = row["issued_on"]
         base = {"plan_id": _fresh(plans, "plan_id", "AP", 1 + k), "kind": "plan_of_action",
                 "due_on": issued + dt.timedelta(days=PLAN_OF_ACTION_DAYS), "response_on": None,

@@ -3,7 +3,11 @@ frames in the contract's column order."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from metrics.demo.common import NONE
@@ -32,5 +36,5 @@ def gather(values: pl.Series, index: np.ndarray) -> pl.Series:
     return values.gather(pl.Series(np.ma.masked_array(index, index == NONE)))
 
 
-def table_frame(table: str, columns: dict[str, pl.Series | list]) -> pl.DataFrame:
+def table_frame(table: str, columns: Mapping[str, pl.Series | list[Any] | npt.NDArray[Any]]) -> pl.DataFrame:
     return pl.DataFrame(columns).select([c.name for c in TABLES_BY_NAME[table].columns])

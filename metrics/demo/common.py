@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from metrics.extract.schema import SERVICE_LEVELS
 from metrics.policy.calendar import holiday_dates
@@ -48,17 +50,18 @@ RSC_I, RSC_F, CM = (SERVICE_LEVELS.index(level) for level in ("RSC-I", "RSC-F", 
 
 
 @cache
-def _holidays() -> np.ndarray:
+def _holidays() -> npt.NDArray[np.datetime64]:
     return np.array(holiday_dates(2005, EXTRACT_END.year + 1, SETTINGS.calendar), dtype="datetime64[D]")
 
 
-def business_day(days, offset: int | np.ndarray = 0, roll: str = "forward") -> np.ndarray:
+def business_day(days: npt.ArrayLike, offset: int | npt.NDArray[np.int64] = 0,
+                 roll: Literal["forward", "backward"] = "forward") -> npt.NDArray[np.int64]:
     """``offset`` business days after ``days``, each first rolled onto a business day."""
     return np.busday_offset(np.asarray(days).astype("datetime64[D]"), offset, roll=roll,
                             holidays=_holidays()).astype(np.int64)
 
 
-def is_business_day(days) -> np.ndarray:
+def is_business_day(days: npt.ArrayLike) -> npt.NDArray[np.bool]:
     return np.is_busday(np.asarray(days).astype("datetime64[D]"), holidays=_holidays())
 
 

@@ -9,8 +9,10 @@ from ``Settings.contact_requirements``, the one place that declares them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from metrics.demo.agencies import County
@@ -63,25 +65,31 @@ MEETING_HOURS = np.arange(9, 17)
 MEETING_HOUR_P = np.full(MEETING_HOURS.size, 1 / MEETING_HOURS.size)
 
 
-def _at_time_of_day(rng: np.random.Generator, days: np.ndarray, hours=CONTACT_HOURS, hour_p=CONTACT_HOUR_P):
+def _at_time_of_day(rng: np.random.Generator, days: npt.NDArray[np.int64],
+                    hours: npt.NDArray[np.integer[Any]] = CONTACT_HOURS,
+                    hour_p: npt.NDArray[np.float64] = CONTACT_HOUR_P) -> npt.NDArray[np.int64]:
     hour = rng.choice(hours, days.size, p=hour_p)
-    return days * DAY + hour * HOUR + rng.integers(0, 60, days.size) * 60
+    timestamp: npt.NDArray[np.int64] = days * DAY + hour * HOUR + rng.integers(0, 60, days.size) * 60
+    return timestamp
 
 
-def _uniform_day(rng: np.random.Generator, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    return first + np.floor(rng.random(first.size) * (last - first + 1)).astype(np.int64)
+def _uniform_day(rng: np.random.Generator, first: np.ndarray, last: np.ndarray) -> npt.NDArray[np.int64]:
+    day: npt.NDArray[np.int64] = first + np.floor(rng.random(first.size) * (last - first + 1)).astype(np.int64)
+    return day
 
 
 def _to_weekday(rng: np.random.Generator, days: np.ndarray, first: np.ndarray, last: np.ndarray,
-                share: float) -> np.ndarray:
+                share: float) -> npt.NDArray[np.int64]:
     """Move ``share`` of the weekend days to the Friday before or the Monday after, within [first, last]."""
     day_of_week = weekday(days)
     move = rng.random(days.size) < share
     moved = days + np.where(move & (day_of_week == 5), -1, 0) + np.where(move & (day_of_week == 6), 1, 0)
-    return np.clip(moved, first, last)
+    clipped: npt.NDArray[np.int64] = np.clip(moved, first, last)
+    return clipped
 
 
-def _periods(first: np.ndarray, last: np.ndarray, length: np.ndarray):
+def _periods(first: np.ndarray, last: np.ndarray, length: np.ndarray) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The consecutive periods of ``length`` days from each ``first`` that begin by ``last``.
 
     Returns (owner, k, first day, last day) per period; the last period may be cut short. A
@@ -103,12 +111,13 @@ def _contacts(units: Units, episodes: Episodes, carried: Carried, county: County
     first_contact = units.first_contact[unit]
     parts: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []  # episode, timestamp, kind, modes
 
-    def add(episode: np.ndarray, timestamp: np.ndarray, kind: int, mode_p=None) -> None:
+    def add(episode: np.ndarray, timestamp: np.ndarray, kind: int, mode_p: tuple[float, ...] | None = None) -> None:
         modes = rng.choice(len(CONTACT_MODES), episode.size, p=mode_p or MODE_P[CONTACT_KINDS[kind]])
         parts.append((episode, timestamp, kind, modes))
 
-    def add_during_stay(episode: np.ndarray, days: np.ndarray, kind: int, hours=CONTACT_HOURS,
-                        hour_p=CONTACT_HOUR_P) -> None:
+    def add_during_stay(episode: np.ndarray, days: npt.NDArray[np.int64], kind: int,
+                        hours: npt.NDArray[np.integer[Any]] = CONTACT_HOURS,
+                        hour_p: npt.NDArray[np.float64] = CONTACT_HOUR_P) -> None:
         # Nothing during the stay comes before the first contact (on the day of the referral).
         timestamp = _at_time_of_day(rng, days, hours, hour_p)
         add(episode, np.maximum(timestamp, first_contact[episode] + 15 * 60), kind)
@@ -180,13 +189,14 @@ def _contacts(units: Units, episodes: Episodes, carried: Carried, county: County
     return episode[order], timestamp[order], kind[order], mode[order], staff[order]
 
 
-def _contact_staff(carried: Carried, unit: np.ndarray, day: np.ndarray) -> np.ndarray:
+def _contact_staff(carried: Carried, unit: np.ndarray, day: np.ndarray) -> npt.NDArray[np.int64]:
     """The staff member carrying the unit that day, or the one who reached out before enrollment."""
     stride = END_DAY + 2
     keys = carried.unit * stride + carried.start
     at = np.searchsorted(keys, unit * stride + day, side="right") - 1
     found = (at >= 0) & (carried.unit[np.maximum(at, 0)] == unit)
-    return np.where(found, carried.staff[np.maximum(at, 0)], carried.first_staff[unit])
+    staff: npt.NDArray[np.int64] = np.where(found, carried.staff[np.maximum(at, 0)], carried.first_staff[unit])
+    return staff
 
 
 def contacts_frame(units: Units, episodes: Episodes, carried: Carried, county: County, episode_ids: pl.Series,

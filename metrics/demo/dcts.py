@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias, TypedDict
 
 import numpy as np
 import polars as pl
@@ -29,17 +31,38 @@ INCIDENT_CATEGORY_P = (0.3, 0.2, 0.27, 0.2, 0.03)
 # and some are granted the hours by exemption.
 ORIENTATION_OUTCOMES = ("exempt",) + ("in_time",) * 7 + ("late", "short")
 
+# Rows of the DCTS tables, in contract column order without the ids filled later.
+Enrollment: TypeAlias = tuple[str, dt.date, dt.date | None, dt.date | None]  # agency, enrolled, recertified, discharged
+Visit: TypeAlias = tuple[str, dt.date]  # agency, visited
+# agency, year, requested, received, population, sample, completed, outcome
+Review: TypeAlias = tuple[str, int, dt.date, dt.date | None, int, int, dt.date | None, str | None]
+Incident: TypeAlias = tuple[str, dt.date, dt.date, str]  # agency, occurred, reported, category
+Training: TypeAlias = tuple[int, dt.date, float, bool]  # staff index, completed, hours, exempt
+
+
+class Plan(TypedDict):
+    """A plan of action or corrective action; ``parent`` is the plan a corrective action names."""
+
+    agency_id: str
+    kind: str
+    source: str
+    issued_on: dt.date
+    due_on: dt.date
+    response_on: dt.date | None
+    completed_on: dt.date | None
+    parent: Plan | None
+
 
 @dataclass(frozen=True)
 class Oversight:
     """The DCTS tables, as rows of Python values in contract column order (ids filled later)."""
 
-    enrollments: list[tuple]  # (agency, enrolled, recertified, discharged); a new client each
-    visits: list[tuple]
-    reviews: list[tuple]
-    plans: list[dict]
-    incidents: list[tuple]  # (agency, occurred, reported, category)
-    trainings: list[tuple]  # (staff index, completed, hours, exempt)
+    enrollments: list[Enrollment]  # a new client each
+    visits: list[Visit]
+    reviews: list[Review]
+    plans: list[Plan]
+    incidents: list[Incident]
+    trainings: list[Training]
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -50,14 +73,14 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _crs_enrollments(rng: np.random.Generator, agency_id: str, start: int, participants: int) -> list[tuple]:
+def _crs_enrollments(rng: np.random.Generator, agency_id: str, start: int, participants: int) -> list[Enrollment]:
     """Participants of one program: a steady population with an average stay of three years."""
     stay_mean = 3 * 365.25
     first = max(start, START_DAY - 6 * 365)
     count = rng.poisson(participants / stay_mean * (END_DAY - first + 1))
     enrolled = np.sort(rng.integers(first, END_DAY + 1, count))
     discharged = enrolled + 30 + np.round(rng.exponential(stay_mean, count)).astype(np.int64)
-    rows = []
+    rows: list[Enrollment] = []
     for begin_day, end_day, recorded in zip(enrolled.tolist(), discharged.tolist(), rng.random(count) < 0.9,
                                             strict=True):
         if end_day < START_DAY:
@@ -72,37 +95,38 @@ def _crs_enrollments(rng: np.random.Generator, agency_id: str, start: int, parti
     return rows
 
 
-def _active_on(enrollments: list[tuple], agency_id: str, day: dt.date) -> int:
+def _active_on(enrollments: list[Enrollment], agency_id: str, day: dt.date) -> int:
     return sum(1 for agency, begin, _r, end in enrollments
                if agency == agency_id and begin <= day and (end is None or end >= day))
 
 
-def _reviews(rng: np.random.Generator, agency_id: str, program: Program, start: int, enrollments: list[tuple],
-             not_met: set[int]) -> list[tuple]:
+def _reviews(rng: np.random.Generator, agency_id: str, program: Program, start: int, enrollments: list[Enrollment],
+             not_met: set[int]) -> list[Review]:
     """Annual documentation oversight: sample list, materials, debrief."""
-    rows = []
+    rows: list[Review] = []
     for year in (2024, 2025, 2026):
-        requested = to_date(business_day(to_day(dt.date(year, program.review_month, 1)) + int(rng.integers(0, 10))))
+        requested = to_date(int(business_day(to_day(dt.date(year, program.review_month, 1))
+                                             + int(rng.integers(0, 10)))))
         if to_day(requested) < start + 365:
             continue
         due = SETTINGS.materials_due_business_days
         late = rng.random() < 0.2
-        received = to_date(business_day(to_day(requested),
-                                        int(rng.integers(due + 1, 31) if late else rng.integers(4, due + 1))))
+        received = to_date(int(business_day(to_day(requested),
+                                            int(rng.integers(due + 1, 31) if late else rng.integers(4, due + 1)))))
         slow = rng.random() < 0.2
         completion = SETTINGS.review_complete_days
         completed = received + dt.timedelta(days=int(rng.integers(completion + 1, 141) if slow
                                                       else rng.integers(30, 81)))
-        received = received if received <= EXTRACT_END else None
-        completed = completed if received is not None and completed <= EXTRACT_END else None
+        received_on = received if received <= EXTRACT_END else None
+        completed_on = completed if received_on is not None and completed <= EXTRACT_END else None
         population = _active_on(enrollments, agency_id, requested)
         sample = math.ceil(SETTINGS.documentation_sample_fraction * population)
-        outcome = None if completed is None else "not_met" if year in not_met else "met"
-        rows.append((agency_id, year, requested, received, population, sample, completed, outcome))
+        outcome = None if completed_on is None else "not_met" if year in not_met else "met"
+        rows.append((agency_id, year, requested, received_on, population, sample, completed_on, outcome))
     return rows
 
 
-def _plans(rng: np.random.Generator, agency_id: str, script: PlanScript, anchor: dt.date) -> list[dict]:
+def _plans(rng: np.random.Generator, agency_id: str, script: PlanScript, anchor: dt.date) -> list[Plan]:
     """A plan of action and, when it escalates, the corrective action naming it as ``parent``."""
 
     def days(low: int, high: int) -> dt.timedelta:
@@ -115,23 +139,25 @@ def _plans(rng: np.random.Generator, agency_id: str, script: PlanScript, anchor:
     due = issued + dt.timedelta(days=PLAN_OF_ACTION_DAYS)
     completed = {"on_time": due - days(1, 25), "late": due + days(5, 40)}.get(script.fate)
     response = issued + days(5, 20) if rng.random() < 0.7 else None
-    plan = {"agency_id": agency_id, "kind": "plan_of_action", "source": script.source, "issued_on": issued,
-            "due_on": due, "response_on": by_end(response), "completed_on": by_end(completed), "parent": None}
+    plan: Plan = {"agency_id": agency_id, "kind": "plan_of_action", "source": script.source, "issued_on": issued,
+                  "due_on": due, "response_on": by_end(response), "completed_on": by_end(completed), "parent": None}
     if script.fate != "escalated":
         return [plan]
     ca_issued = due + days(7, 21)
     ca_due = ca_issued + dt.timedelta(days=CORRECTIVE_ACTION_DAYS)
     respond_within = SETTINGS.corrective_action_response_days
-    ca_response = {"on_time": ca_issued + days(2, respond_within),
-                   "late": ca_issued + days(respond_within + 2, respond_within + 15)}.get(script.response)
-    ca_completed = {"on_time": ca_due - days(0, 10), "late": ca_due + days(5, 30)}.get(script.response)
-    corrective = {"agency_id": agency_id, "kind": "corrective_action", "source": script.source,
-                  "issued_on": ca_issued, "due_on": ca_due, "response_on": by_end(ca_response),
-                  "completed_on": by_end(ca_completed), "parent": plan}
+    # By the response's fate; keyed by str | None, as PlanScript.response may be None.
+    ca_responses: dict[str | None, dt.date] = {"on_time": ca_issued + days(2, respond_within),
+                                               "late": ca_issued + days(respond_within + 2, respond_within + 15)}
+    ca_completions: dict[str | None, dt.date] = {"on_time": ca_due - days(0, 10), "late": ca_due + days(5, 30)}
+    ca_response, ca_completed = ca_responses.get(script.response), ca_completions.get(script.response)
+    corrective: Plan = {"agency_id": agency_id, "kind": "corrective_action", "source": script.source,
+                        "issued_on": ca_issued, "due_on": ca_due, "response_on": by_end(ca_response),
+                        "completed_on": by_end(ca_completed), "parent": plan}
     return [plan, corrective]
 
 
-def _trainings(rng: np.random.Generator, staff_index: int, hired: int, outcome: str) -> list[tuple]:
+def _trainings(rng: np.random.Generator, staff_index: int, hired: int, outcome: str) -> list[Training]:
     """Orientation sessions of one CRS provider."""
     hire = to_date(hired)
     required = SETTINGS.orientation_hours
@@ -140,7 +166,8 @@ def _trainings(rng: np.random.Generator, staff_index: int, hired: int, outcome: 
     deadline = (SETTINGS.orientation_months * 365) // 12
     window = deadline + 60 if outcome == "late" else deadline - 5
     target = required - float(rng.choice([2.0, 3.5, 4.0])) if outcome == "short" else required
-    rows, hours = [], 0.0
+    rows: list[Training] = []
+    hours = 0.0
     while hours < target:
         session = float(min(rng.choice([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]), target - hours))
         rows.append((staff_index, hire + dt.timedelta(days=int(rng.integers(1, window))), session, False))
@@ -152,7 +179,11 @@ def _trainings(rng: np.random.Generator, staff_index: int, hired: int, outcome: 
 
 
 def draw_oversight(county: County, shifts: np.ndarray, staff: Staff, rng: np.random.Generator) -> Oversight:
-    enrollments, visits, reviews, plans, incidents = [], [], [], [], []
+    enrollments: list[Enrollment] = []
+    visits: list[Visit] = []
+    reviews: list[Review] = []
+    plans: list[Plan] = []
+    incidents: list[Incident] = []
     first_dcts = len(county.bhd)
     for p, (program, shift) in enumerate(zip(county.dcts, shifts.tolist(), strict=True)):
         agency_id = f"CRS{p + 1:02d}"
@@ -161,10 +192,13 @@ def draw_oversight(county: County, shifts: np.ndarray, staff: Staff, rng: np.ran
         program_enrollments = _crs_enrollments(rng, agency_id, start, program.participants)
         enrollments += program_enrollments
         visits += [(agency_id, visit + moved) for visit in program.visits]
-        not_met = {s.anchor for s in program.plans if s.source == "documentation_oversight"}
+        # Plans after documentation oversight are anchored on the year of the review.
+        not_met = {s.anchor for s in program.plans
+                   if s.source == "documentation_oversight" and isinstance(s.anchor, int)}
         program_reviews = _reviews(rng, agency_id, program, start, program_enrollments, not_met)
         reviews += program_reviews
-        completed_by_year = {row[1]: row[6] for row in program_reviews}
+        # The plans are scripted on reviews completed by the end.
+        completed_by_year = {row[1]: row[6] for row in program_reviews if row[6] is not None}
         for script in program.plans:
             anchor = completed_by_year[script.anchor] if isinstance(script.anchor, int) else script.anchor + moved
             plans += _plans(rng, agency_id, script, anchor)
@@ -188,7 +222,7 @@ def draw_oversight(county: County, shifts: np.ndarray, staff: Staff, rng: np.ran
     return Oversight(enrollments, visits, reviews, plans, incidents, trainings)
 
 
-def _rows_frame(table: str, rows: list[tuple]) -> pl.DataFrame:
+def _rows_frame(table: str, rows: Sequence[tuple[object, ...]]) -> pl.DataFrame:
     columns = [c.name for c in TABLES_BY_NAME[table].columns]
     types = {c.name: {"date": pl.Date, "integer": pl.Int64, "decimal": pl.Float64, "bool": pl.Boolean}
              .get(c.type, pl.String) for c in TABLES_BY_NAME[table].columns}

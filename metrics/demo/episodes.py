@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from metrics.demo.agencies import County
@@ -81,7 +82,8 @@ def _referral_times(rng: np.random.Generator, count: int, emergency: np.ndarray)
     return day * DAY + seconds
 
 
-def _first_contact(rng: np.random.Generator, referred, emergency, timeliness, unreached) -> np.ndarray:
+def _first_contact(rng: np.random.Generator, referred: npt.NDArray[np.int64], emergency: npt.NDArray[np.bool],
+                   timeliness: npt.NDArray[np.float64], unreached: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """When the client was first reached, NONE for those never reached."""
     n = referred.size
     routine_standard = SETTINGS.first_contact_standard_hours
@@ -102,7 +104,8 @@ def _first_contact(rng: np.random.Generator, referred, emergency, timeliness, un
     return np.where(reached, first, NONE)
 
 
-def _assigned(rng: np.random.Generator, referred, emergency, timeliness) -> np.ndarray:
+def _assigned(rng: np.random.Generator, referred: npt.NDArray[np.int64], emergency: npt.NDArray[np.bool],
+              timeliness: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """When a supervisor assigned the referral: mostly the same or the next business day."""
     n = referred.size
     ref_day = referred // DAY
@@ -130,11 +133,11 @@ def draw_referrals(county: County, scale: float, replicas: int, rng: np.random.G
     """Every referral unit of the simulated years, keeping those open at some time in the three years."""
     agency_parts, level_parts = [], []
     days_simulated = END_DAY - SIMULATION_DAY + 1
-    for a, agency in enumerate(county.bhd):
-        for level in range(len(agency.mix)):
-            count = rng.poisson(agency.units_per_day(level, scale, replicas) * days_simulated)
+    for a, bhd_agency in enumerate(county.bhd):
+        for service_level in range(len(bhd_agency.mix)):
+            count = rng.poisson(bhd_agency.units_per_day(service_level, scale, replicas) * days_simulated)
             agency_parts.append(np.full(count, a))
-            level_parts.append(np.full(count, level))
+            level_parts.append(np.full(count, service_level))
     agency = np.concatenate(agency_parts)
     level = np.concatenate(level_parts)
     n = agency.size
@@ -226,7 +229,8 @@ def episodes_frame(units: Units, episodes: Episodes, agency_ids: pl.Series, clie
         "assigned_at": timestamps(units.assigned[unit]),
         "enrolled_on": dates(units.enrolled[unit]),
         "discharged_on": dates(discharged),
-        "discharge_type": pl.Series(np.where(discharged == NONE, None,
+        # None as the 0-d object array np.where makes of it anyway: the stubs take no bare None.
+        "discharge_type": pl.Series(np.where(discharged == NONE, np.array(None, dtype=object),
                                              np.where(units.unplanned[unit], "unplanned", "planned")),
                                     dtype=pl.String),
     })

@@ -60,7 +60,7 @@ def _positions(county: County, scale: float, replicas: int) -> list[tuple[int, i
     is shared by two part-timers, so that even a small team sees staff come and go; a
     tiny one is one part-timer's.
     """
-    groups = []
+    groups: list[tuple[int, int, int, float | None]] = []
     for a, agency in enumerate(county.bhd):
         for level, share in enumerate(agency.mix):
             if share == 0:
@@ -105,9 +105,9 @@ def draw_staff(county: County, scale: float, replicas: int, rng: np.random.Gener
     for p, program in enumerate(county.dcts):
         fill(len(county.bhd) + p, OTHER, program.staff, TURNOVER, 0.15)
 
-    agency, role, fte, hired, separated = (np.array(column) for column in zip(*rows, strict=True))
-    order = np.lexsort((role, agency, hired))
-    return Staff(agency[order], role[order], fte[order], hired[order], separated[order])
+    agencies, roles, ftes, hires, separations = (np.array(column) for column in zip(*rows, strict=True))
+    order = np.lexsort((roles, agencies, hires))
+    return Staff(agencies[order], roles[order], ftes[order], hires[order], separations[order])
 
 
 def staff_frame(staff: Staff, agency_ids: pl.Series) -> pl.DataFrame:

@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -47,20 +48,24 @@ def _csv_line(cells: tuple[str, ...]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _write_rows(frame: pl.DataFrame, handle: BinaryIO) -> None:
+    """The rows of ``frame`` as CSV lines, without the header."""
+    frame.write_csv(handle, include_header=False, date_format="%Y-%m-%d", datetime_format="%Y-%m-%d %H:%M:%S")
+
+
 def _write_table(path: Path, table: str, frame: pl.DataFrame, bad: list[BadRow]) -> list[PlantedReject]:
     """The good rows with the bad ones spliced in; returns where the bad ones landed."""
-    options = {"include_header": False, "date_format": "%Y-%m-%d", "datetime_format": "%Y-%m-%d %H:%M:%S"}
     planted = []
     with path.open("wb") as handle:
         handle.write(_csv_line(tuple(c.name for c in TABLES_BY_NAME[table].columns)))
         written = 0
         for n, row in enumerate(sorted(bad, key=lambda b: b.index)):
-            frame.slice(written, row.index - written).write_csv(handle, **options)
+            _write_rows(frame.slice(written, row.index - written), handle)
             written = row.index
             handle.write(_csv_line(row.cells))
             # The header, the good rows before it and the bad rows before it come first.
             planted.append(PlantedReject(table, row.index + n + 2, row.column, row.reason_kind))
-        frame.slice(written).write_csv(handle, **options)
+        _write_rows(frame.slice(written), handle)
     return planted
 
 
