@@ -10,7 +10,6 @@ that access is not configured correctly, and the details go to the server's log.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,6 +18,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.logger import get_logger
 
 from metrics.policy.access import LOCAL, Access, AccessError, AccessFile, access_file_path, load_access_file
+from metrics.store.cache import kept
 
 ACCESS_KEY = "access"
 NOT_CONFIGURED = (
@@ -40,7 +40,7 @@ def sign_in_configured() -> bool:
         raise AccessError(f"Streamlit's secrets cannot be read: {error}") from error
 
 
-@lru_cache(maxsize=4)
+@kept(maxsize=4)
 def _access_file(path: str, changed: tuple[int, ...]) -> AccessFile:
     # Keyed as an extract's files are (metrics.extract.folder.fingerprint), so that any edit is read
     # again on the next run, even one that puts back the file's size and modification time.

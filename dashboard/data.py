@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import polars as pl
-import streamlit as st
 
 from metrics.extract import quality
 from metrics.extract.folder import DEFAULT_EXTRACT
@@ -14,7 +13,9 @@ from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
 from metrics.measures.registry import BY_NAME
 from metrics.policy.filters import Filters
+from metrics.policy.settings import Settings, settings
 from metrics.store import db
+from metrics.store.cache import kept
 
 
 def extract_dir() -> Path:
@@ -26,43 +27,47 @@ def database_key() -> str:
     return str(database_path(extract_dir()))
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
 def measure(name: str, database: str, filters: Filters) -> pl.DataFrame:
-    """One output table for these filters, computed once per (database, filters)."""
+    """One output table for these filters, computed once per (database, filters, settings)."""
+    return _measure(database, filters, settings(), name)
+
+
+@kept(maxsize=512)
+def _measure(database: str, filters: Filters, settings: Settings, name: str) -> pl.DataFrame:
     return BY_NAME[name].compute(db.connect_database(Path(database)), filters)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def agencies(database: str) -> pl.DataFrame:
     return db.query(db.connect_database(Path(database)), "agency_list")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def date_range(database: str):
     return extract_span(db.connect_database(Path(database)))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def load_summary(database: str) -> pl.DataFrame:
     return quality.load_summary(db.connect_database(Path(database)))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def rejects(database: str) -> pl.DataFrame:
     return quality.rejects_frame(db.connect_database(Path(database)))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def rows_with_warnings(database: str) -> pl.DataFrame:
     return quality.warnings_frame(db.connect_database(Path(database)))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def extract_info(database: str) -> dict[str, str]:
     return quality.extract_info(db.connect_database(Path(database)))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def empty_core_tables(database: str) -> list[str]:
     return quality.empty_core_tables(db.connect_database(Path(database)))
 

@@ -23,6 +23,7 @@ from metrics.policy.access import Access
 from metrics.policy.quarters import Quarter, meetings_between
 from metrics.policy.settings import settings
 from metrics.store import db
+from metrics.store.cache import kept
 
 PRESENTING_KEY = "presenting"
 DECK_READY_KEY = "deck_ready"
@@ -103,6 +104,8 @@ def as_shown(linked: Linked) -> Shown:
     return Shown(_shown(linked, presenting()))
 
 
+# Keyed on the tables' contents, which only Streamlit's hasher reads: the one cache that is not
+# metrics.store.cache's (whose keys are a database, filters and settings).
 @st.cache_data(max_entries=256, show_spinner=False)
 def _shown(linked: Linked, public: bool) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.Series]]:
     # The mode is part of the key: the same tables are cached once exact and once public.
@@ -118,7 +121,7 @@ def _shown(linked: Linked, public: bool) -> dict[str, tuple[pl.DataFrame, pl.Dat
     }
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@kept(maxsize=8)
 def deck_pdf(quarter: str, database: str, allowed: tuple[str, ...] | None) -> bytes:
     """The quarter's deck (metrics.report.deck) for the agencies ``allowed`` (None: every agency)."""
     from metrics.report.deck import build_deck

@@ -53,8 +53,6 @@ Milestones (``milestones_episodes`` per episode, ``milestones`` per agency × le
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import duckdb
 import polars as pl
 
@@ -62,6 +60,7 @@ from metrics.measures.stats import with_rate
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
 from metrics.policy.settings import settings as current_settings
+from metrics.store.cache import kept
 from metrics.store.db import query
 from metrics.store.derived import ADHERENCE_GRID, requirement_params, stored_covers
 
@@ -86,7 +85,7 @@ def period_counts(con: duckdb.DuckDBPyConnection, filters: Filters,
     """
     settings = settings or current_settings()
     if stored_covers(con, ADHERENCE_GRID, filters.as_of, settings):
-        counts = _stored_period_counts(con, filters)
+        counts = _stored_period_counts(con, filters, settings)
     else:
         counts = live_period_counts(con, filters, settings)
     return counts.with_columns(pl.col("periods_due", "periods_met").cast(pl.Int64))
@@ -95,8 +94,9 @@ def period_counts(con: duckdb.DuckDBPyConnection, filters: Filters,
 # The agency, staff and monthly tables of one page all sum the same counts, a pass over
 # millions of stored rows at state scale; a few recent filter sets are kept (frames are never
 # changed in place, so sharing them is safe).
-@lru_cache(maxsize=4)
-def _stored_period_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+@kept(maxsize=4)
+def _stored_period_counts(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> pl.DataFrame:
+    # The grid was counted under these settings (stored_covers): they are in the key, not the query.
     return query(con, "adherence_months", **filters.params())
 
 
@@ -192,3 +192,4 @@ def milestones(con: duckdb.DuckDBPyConnection, filters: Filters,
                 "ci_low", "ci_high")
         .sort(*keys)
     )
+

@@ -22,14 +22,13 @@ Choices where the definitions leave room:
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import duckdb
 import polars as pl
 
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
 from metrics.policy.settings import settings as current_settings
+from metrics.store.cache import kept
 from metrics.store.db import query
 
 GROUP = ("agency_id", "role")
@@ -37,26 +36,22 @@ GROUP = ("agency_id", "role")
 
 def _staff_rows(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings | None,
                 month_ends: bool) -> pl.DataFrame:
-    settings = settings or current_settings()
-    return _counted_staff_rows(con, filters, month_ends, tuple(settings.caseload_standard.items()),
-                               tuple(settings.caseload_family_roles), float(settings.band_at_lower),
-                               float(settings.band_over_above))
+    return _counted_staff_rows(con, filters, settings or current_settings(), month_ends)
 
 
 # The staff table and the agency table on D (on the overview, and on the caseload page) are
-# the same rows; a few recent filter sets are kept (frames are never changed in place, so
-# sharing them is safe).
-@lru_cache(maxsize=4)
-def _counted_staff_rows(con: duckdb.DuckDBPyConnection, filters: Filters, month_ends: bool,
-                        standards: tuple[tuple[str, float], ...], family_roles: tuple[str, ...],
-                        band_at_lower: float, band_over_above: float) -> pl.DataFrame:
+# the same rows; a few recent filter sets are kept.
+@kept(maxsize=4)
+def _counted_staff_rows(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings,
+                        month_ends: bool) -> pl.DataFrame:
+    standards = settings.caseload_standard
     return query(con, "caseload_staff", **filters.params(),
                  month_ends=month_ends,
-                 standard_roles=[role for role, _ in standards],
-                 standard_per_fte=[float(value) for _, value in standards],
-                 family_roles=list(family_roles),
-                 band_at_lower=band_at_lower,
-                 band_over_above=band_over_above)
+                 standard_roles=list(standards),
+                 standard_per_fte=[float(value) for value in standards.values()],
+                 family_roles=list(settings.caseload_family_roles),
+                 band_at_lower=float(settings.band_at_lower),
+                 band_over_above=float(settings.band_over_above))
 
 
 def _by_agency_role(staff: pl.DataFrame, date_column: str) -> pl.DataFrame:

@@ -21,8 +21,6 @@ Choices where the definitions leave room:
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import duckdb
 import numpy as np
 import polars as pl
@@ -32,6 +30,7 @@ from metrics.policy.calendar import holiday_dates
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
 from metrics.policy.settings import settings as current_settings
+from metrics.store.cache import kept
 from metrics.store.db import query
 
 # The Kaplan–Meier summaries: the share still not reached at the median and the 90th percentile.
@@ -55,19 +54,17 @@ def first_contact_episodes(con: duckdb.DuckDBPyConnection, filters: Filters,
     episode reached is an event at ``hours``; one not reached is censored at the end of D,
     or at the end of its discharge day if that is earlier.
     """
-    settings = settings or current_settings()
-    return _episodes(con, filters, settings.first_contact_standard_hours,
-                     settings.first_contact_emergency_hours, settings.time_zone)
+    return _episodes(con, filters, settings or current_settings())
 
 
 # The agency table, the curve and the trend of one page all start from the same episodes,
 # a few hundred thousand rows at state scale; a few recent filter sets are kept (frames are
 # never changed in place, so sharing them is safe).
-@lru_cache(maxsize=4)
-def _episodes(con: duckdb.DuckDBPyConnection, filters: Filters, standard_hours: float,
-              emergency_hours: float, time_zone: str) -> pl.DataFrame:
-    return query(con, "first_contact_episodes", **filters.params(), standard_hours=standard_hours,
-                 emergency_hours=emergency_hours, time_zone=time_zone)
+@kept(maxsize=4)
+def _episodes(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> pl.DataFrame:
+    return query(con, "first_contact_episodes", **filters.params(),
+                 standard_hours=settings.first_contact_standard_hours,
+                 emergency_hours=settings.first_contact_emergency_hours, time_zone=settings.time_zone)
 
 
 def first_contact_agency(con: duckdb.DuckDBPyConnection, filters: Filters,

@@ -18,9 +18,38 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+
+class FrozenMapping(Mapping[str, int]):
+    """A mapping that cannot change and can be hashed, so that the settings can key a cache."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, int]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> int:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._items == dict(other.items())
+
+    def __repr__(self) -> str:
+        return repr(self._items)
 
 
 @dataclass(frozen=True)
@@ -45,8 +74,8 @@ class Calendar:
 @dataclass(frozen=True)
 class Settings:
     # Caseload standard per 1.0 FTE. RSC-F counts families, the others clients.
-    caseload_standard: dict[str, int] = field(
-        default_factory=lambda: {"RSC-I": 20, "RSC-F": 15, "CM": 50}
+    caseload_standard: Mapping[str, int] = field(
+        default_factory=lambda: FrozenMapping({"RSC-I": 20, "RSC-F": 15, "CM": 50})
     )
     # Roles whose caseload counts families (a client without a family counts as one).
     caseload_family_roles: tuple[str, ...] = ("RSC-F",)
@@ -115,6 +144,12 @@ class Settings:
     # Extract timestamps are local time here (the contract); elapsed hours are real hours.
     time_zone: str = "America/Chicago"
 
+    def __post_init__(self) -> None:
+        # A plain dict given for the standards (by a test, or by replace()) is frozen too, so that
+        # the settings stay hashable whatever built them.
+        if not isinstance(self.caseload_standard, FrozenMapping):
+            object.__setattr__(self, "caseload_standard", FrozenMapping(self.caseload_standard))
+
     def contact_periods(self) -> list[tuple[str, str, int, str]]:
         """(service_level, requirement, period_days, contact_kind), one row per level."""
         return [
@@ -124,15 +159,15 @@ class Settings:
         ]
 
 
-def _merge(base: Settings, overrides: dict) -> Settings:
+def _merge(base: Settings, overrides: dict[str, Any]) -> Settings:
     known = {f.name for f in fields(Settings)}
     unknown = set(overrides) - known
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    changes = {}
+    changes: dict[str, Any] = {}
     for name, value in overrides.items():
         current = getattr(base, name)
-        if isinstance(current, dict):
+        if isinstance(current, Mapping):
             changes[name] = {**current, **value}
         elif isinstance(current, Calendar):
             changes[name] = replace(current, **value)
@@ -149,7 +184,7 @@ def _merge(base: Settings, overrides: dict) -> Settings:
     return replace(base, **changes)
 
 
-def load_settings(path: str | os.PathLike | None = None) -> Settings:
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """The defaults, overridden by the TOML file at ``path`` (or $OVERSIGHT_SETTINGS)."""
     path = path or os.environ.get("OVERSIGHT_SETTINGS")
     if not path:
