@@ -12,6 +12,8 @@ from dashboard.presenting import presenting, public_download
 from metrics.measures.docs import measure_text
 from metrics.report.charts import p_chart
 from metrics.report.export import to_csv_text
+from metrics.report.labels import Column
+from metrics.report.views import Metric
 
 
 def chart_with_definition(
@@ -26,15 +28,31 @@ def chart_with_definition(
         st.markdown(measure_text(measure))
 
 
-def percent(label: str) -> st.column_config.NumberColumn:
-    return st.column_config.NumberColumn(label, format="percent")
+def as_column_config(columns: dict | None) -> dict:
+    """Streamlit's column configuration for headers of ``metrics.report.labels``: a ``Column``
+    becomes a number column in its format (or a bar), a header or None stays as it is."""
+    config = {}
+    for name, column in (columns or {}).items():
+        if isinstance(column, Column) and column.progress is not None:
+            low, high = column.progress
+            column = st.column_config.ProgressColumn(
+                column.label, format=column.format, help=column.help, min_value=low, max_value=high
+            )
+        elif isinstance(column, Column):
+            column = st.column_config.NumberColumn(column.label, format=column.format, help=column.help)
+        config[name] = column
+    return config
+
+
+def metric_row(metrics: list[Metric | None], columns: int | None = None) -> None:
+    """The page's headline figures side by side, each in a bordered box; None leaves its place empty."""
+    for place, metric in zip(st.columns(columns or len(metrics)), metrics, strict=False):
+        if metric is not None:
+            place.metric(metric.label, metric.value, help=metric.help, border=True)
 
 
 # A count as a suppressed table shows it: the number, "<11" or "*".
 COUNT_TEXT = r"^(\d+|<\d+|\*)$"
-
-# The interval columns every rate table carries.
-INTERVAL_COLUMNS = {"ci_low": percent("95% low"), "ci_high": percent("95% high")}
 
 
 def download(data: pl.DataFrame, file_name: str, label: str = "Download these figures (CSV)") -> None:
@@ -56,7 +74,7 @@ def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None,
     if data.is_empty():
         st.info("Nothing to show for these filters.")
         return
-    config = _dates_as_dates(data, column_config)
+    config = _dates_as_dates(data, as_column_config(column_config))
     shown = data
     if presenting():
         # Only the screen gets the text cells; the download keeps numbers a spreadsheet can sum.

@@ -22,6 +22,7 @@ from metrics.measures.docs import measure_text
 from metrics.policy.access import Access
 from metrics.policy.quarters import Quarter, meetings_between
 from metrics.policy.settings import settings
+from metrics.report.wording import count_text, rate_text  # noqa: F401 - pages' figures
 from metrics.store import db
 from metrics.store.cache import kept
 
@@ -65,19 +66,6 @@ def public_download(label: str, file_name: str) -> tuple[str, str]:
     path = Path(file_name)
     words, bracket, kind = label.partition(" (")
     return f"{words}, public version with small numbers suppressed{bracket}{kind}", f"{path.stem}_public{path.suffix}"
-
-
-def count_text(value: int | str | None) -> str:
-    """A count as a figure shows it: with thousands separators, or as suppressed ("<11", "*")."""
-    if value is None:
-        return "–"
-    return f"{int(value):,}" if isinstance(value, int) or value.isdigit() else value
-
-
-def rate_text(value: float | None, hidden: bool) -> str:
-    if hidden:
-        return "Suppressed"
-    return "–" if value is None else f"{value:.0%}"
 
 
 class Shown:

@@ -11,6 +11,7 @@ from dashboard.presenting import presentation_toggle
 from metrics.extract.schema import SERVICE_LEVELS
 from metrics.policy.access import Access, restrict
 from metrics.policy.filters import Filters
+from metrics.report.views import named
 
 FILTERS_KEY = "filters"
 OVERSIGHTS = ("BHD", "DCTS")
@@ -115,7 +116,4 @@ def agency_labels() -> dict[str, str]:
 
 def with_agency_names(frame: pl.DataFrame) -> pl.DataFrame:
     """Add ``agency_name`` beside ``agency_id``, for tables and downloads people read."""
-    labels = agency_labels()
-    return frame.with_columns(
-        pl.col("agency_id").replace_strict(labels, default=pl.col("agency_id")).alias("agency_name")
-    )
+    return named(frame, agency_labels())

@@ -3,6 +3,9 @@
 Colours are the Okabe–Ito palette, distinguishable with the common colour-vision
 deficiencies; status colours are doubled by a pattern or a symbol so that nothing
 depends on colour alone, and text is large enough for a projector.
+
+Standards, bands and intervals drawn or named in a chart come from the settings (``rules``,
+by default ``settings()``); the words for each status from ``metrics.report.labels``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import plotly.io as pio
 import polars as pl
 
 from metrics.measures.stats import funnel_limits, p_chart_limits
+from metrics.policy.settings import Settings, settings
+from metrics.report import labels as words
+from metrics.report import wording
 
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE = (
     "#000000",
@@ -31,17 +37,17 @@ SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "
 GREY = "#6E6E6E"
 
 STATUS_STYLE = {
-    # status: (colour, bar pattern, marker symbol, label)
-    "over": (VERMILION, "x", "triangle-up", "Over standard"),
-    "at": (GREEN, "", "circle", "At standard (80–100%)"),
-    "under": (SKY, ".", "triangle-down", "Under 80%"),
-    "overdue": (VERMILION, "x", "x", "Overdue"),
-    "due_soon": (ORANGE, "/", "diamond", "Due within 90 days"),
-    "current": (GREEN, "", "circle", "Current"),
-    "escalated": (PURPLE, "+", "star", "Escalated"),
-    "open": (SKY, "", "circle-open", "Open"),
-    "completed_on_time": (GREEN, "", "circle", "Completed on time"),
-    "completed_late": (ORANGE, "/", "square", "Completed late"),
+    # status: (colour, bar pattern, marker symbol); its words are in metrics.report.labels.
+    "over": (VERMILION, "x", "triangle-up"),
+    "at": (GREEN, "", "circle"),
+    "under": (SKY, ".", "triangle-down"),
+    "overdue": (VERMILION, "x", "x"),
+    "due_soon": (ORANGE, "/", "diamond"),
+    "current": (GREEN, "", "circle"),
+    "escalated": (PURPLE, "+", "star"),
+    "open": (SKY, "", "circle-open"),
+    "completed_on_time": (GREEN, "", "circle"),
+    "completed_late": (ORANGE, "/", "square"),
 }
 
 FONT_SIZE = 16
@@ -99,12 +105,14 @@ def percent_axis(fig: go.Figure, axis: str = "x", upper: float = 1.0) -> go.Figu
     return fig
 
 
-def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
-    """Utilization per agency and role, horizontal bars, with the standard marked at 100%."""
+def utilization_bars(agency: pl.DataFrame, labels: dict[str, str], rules: Settings | None = None) -> go.Figure:
+    """Utilization per agency and role, horizontal bars, with the standard marked where a caseload
+    is over it (``band_over_above``, 100%)."""
     if agency.is_empty():
         return empty_figure("No active staff with a caseload standard on this date.")
+    over = (rules or settings()).band_over_above
     fig = go.Figure()
-    upper = max(1.25, float(agency["utilization"].max() or 0) + 0.2)  # room for the labels
+    upper = max(over + 0.25, float(agency["utilization"].max() or 0) + 0.2)  # room for the labels
     for index, (role,) in enumerate(agency.select("role").unique(maintain_order=True).iter_rows()):
         rows = agency.filter(pl.col("role") == role)
         fig.add_bar(
@@ -120,9 +128,9 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
             hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity "
             "(%{customdata[0]} clients or families for a capacity of %{customdata[1]})<extra></extra>",
         )
-    fig.add_vline(x=1.0, line_dash="dash", line_color=BLACK)
+    fig.add_vline(x=over, line_dash="dash", line_color=BLACK)
     # The line is named in the legend, where a label at its top would run into the roles.
-    fig.add_scatter(x=[None], y=[None], mode="lines", name="standard (100%)",
+    fig.add_scatter(x=[None], y=[None], mode="lines", name=f"standard ({wording.percent(over)})",
                     line={"color": BLACK, "dash": "dash"}, hoverinfo="skip")
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
@@ -139,13 +147,13 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
     )
 
 
-def band_counts(staff: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+def band_counts(staff: pl.DataFrame, labels: dict[str, str], rules: Settings | None = None) -> go.Figure:
     """Staff per agency in each utilization band, stacked, each band with its own pattern."""
     if staff.is_empty():
         return empty_figure("No active staff with a caseload standard on this date.")
     agencies = staff["agency_id"].unique(maintain_order=True).to_list()
     return _stacked_by_state(
-        staff, "band", ("over", "at", "under"), agencies, labels, "Staff by caseload band", "staff"
+        staff, "band", words.band_words(rules), agencies, labels, "Staff by caseload band", "staff"
     )
 
 
@@ -184,12 +192,19 @@ def trend_lines(
 
 
 def rate_with_intervals(
-    frame: pl.DataFrame, category: str, rate: str, title: str, x_title: str, labels: dict[str, str] | None = None
+    frame: pl.DataFrame,
+    category: str,
+    rate: str,
+    title: str,
+    x_title: str,
+    labels: dict[str, str] | None = None,
+    rules: Settings | None = None,
 ) -> go.Figure:
-    """A dot per row with its 95% interval as an error bar, on a 0–100% axis."""
+    """A dot per row with its interval (``confidence_level``, 95%) as an error bar, on a 0–100% axis."""
     if frame.is_empty():
         return empty_figure("Nothing is due for these filters.")
     labels = labels or {}
+    level = (rules or settings()).confidence_level
     names = [labels.get(c, c) for c in frame[category]]
     rates = frame[rate].to_numpy()
     fig = go.Figure(
@@ -207,7 +222,7 @@ def rate_with_intervals(
                 "arrayminus": rates - frame["ci_low"].to_numpy(),
             },
             hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-            name="rate (95% interval)",
+            name=f"rate ({wording.interval(level)})",
         )
     )
     fig.update_yaxes(autorange="reversed")
@@ -421,13 +436,15 @@ def hours_histogram(bins: pl.DataFrame, standard_hours: float, title: str, max_h
     return _layout(fig, title, f"hours to first contact (last bar: {max_hours:g} h or more)", "referrals")
 
 
-def due_dates(status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], title: str) -> go.Figure:
+def due_dates(
+    status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], title: str, rules: Settings | None = None
+) -> go.Figure:
     """Each program's next monitoring visit on a date axis, the report date marked, by status."""
     if status.is_empty():
         return empty_figure("No DCTS programs for these filters.")
     fig = go.Figure()
-    for state in ("overdue", "due_soon", "current"):
-        colour, _, symbol, label = STATUS_STYLE[state]
+    for state, label in words.monitoring_words(rules).items():
+        colour, _, symbol = STATUS_STYLE[state]
         rows = status.filter(pl.col("status") == state)
         if rows.is_empty():
             continue
@@ -466,7 +483,7 @@ def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.F
     return _stacked_by_state(
         plans,
         "status",
-        ("overdue", "open", "escalated", "completed_late", "completed_on_time"),
+        words.PLAN_WORDS,
         agencies,
         labels,
         title,
@@ -477,17 +494,18 @@ def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.F
 def _stacked_by_state(
     frame: pl.DataFrame,
     state_column: str,
-    states: tuple[str, ...],
+    states: dict[str, str],
     agencies: list[str],
     labels: dict[str, str],
     title: str,
     x_title: str,
 ) -> go.Figure:
-    """Rows counted per agency and state as stacked horizontal bars, one pattern per state."""
+    """Rows counted per agency and state as stacked horizontal bars, one pattern per state;
+    ``states`` are the states drawn, in order, and their words."""
     counts = frame.group_by("agency_id", state_column).len()
     fig = go.Figure()
-    for state in states:
-        colour, pattern, _, label = STATUS_STYLE[state]
+    for state, label in states.items():
+        colour, pattern, _ = STATUS_STYLE[state]
         rows = {a: n for a, s, n in counts.iter_rows() if s == state}
         if not rows:
             continue

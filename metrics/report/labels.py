@@ -1,0 +1,326 @@
+"""What pages and charts call things: the headers of every table and the words for each status.
+
+Plain data, no Streamlit: a table's columns are a dict of column name to its header (a string),
+to a :class:`Column` (a header with a number format, a note or a bar), or to None (kept in the
+table's download, not shown). ``dashboard.components`` turns them into Streamlit's column
+configuration. Words that restate a policy number take it from the settings (``wording``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from metrics.policy.settings import Settings, settings
+from metrics.report import wording
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column's header, with the number format it is shown in ("percent", "%d", "%.1f"), a note
+    shown on hovering the header, and for a bar its (least, greatest) value."""
+
+    label: str
+    format: str | None = None
+    help: str | None = None
+    progress: tuple[float, float] | None = None
+
+
+Columns = dict[str, str | Column | None]
+
+
+def _rules(rules: Settings | None) -> Settings:
+    return rules if rules is not None else settings()
+
+
+# ---------------------------------------------------------------------------
+# Words for codes
+
+REQUIREMENTS = {"client_contact": "Client contact", "rst_meeting": "RST meetings"}
+
+
+def band_words(rules: Settings | None = None) -> dict[str, str]:
+    """The caseload utilization bands."""
+    rules = _rules(rules)
+    return {
+        "over": "Over standard",
+        "at": f"At standard ({wording.percent_range(rules.band_at_lower, rules.band_over_above)})",
+        "under": f"Under {wording.percent(rules.band_at_lower)}",
+    }
+
+
+def monitoring_words(rules: Settings | None = None) -> dict[str, str]:
+    """The status of a program's next monitoring visit."""
+    return {
+        "overdue": "Overdue",
+        "due_soon": wording.within_days(_rules(rules).monitoring_due_soon_days),
+        "current": "Current",
+    }
+
+
+def monitoring_counts(rules: Settings | None = None) -> dict[str, str]:
+    """The programs counted in each monitoring status."""
+    return {**monitoring_words(rules), "overdue": "Overdue for a monitoring visit"}
+
+
+PLAN_WORDS = {
+    "overdue": "Overdue",
+    "open": "Open",
+    "escalated": "Escalated",
+    "completed_late": "Completed late",
+    "completed_on_time": "Completed on time",
+}
+
+# The plans counted in each status (and the responses missing).
+PLAN_COUNTS = {
+    "overdue": "Overdue",
+    "open": "Open (not yet due)",
+    "escalated": "Escalated to corrective action",
+    "missing": "Responses missing",
+}
+
+DEADLINE_KINDS = {
+    "materials": "Materials due",
+    "review": "Review complete",
+    "response": "Corrective-action response",
+    "plan": "Plan due",
+    "monitoring": "Monitoring visit",
+}
+
+
+def deadline_words(rules: Settings | None = None) -> dict[str, str]:
+    """The status of an open deadline."""
+    return {"late": "Late", "due_soon": wording.within_days(_rules(rules).deadlines_horizon_days), "later": "Later"}
+
+
+def orientation_words(rules: Settings | None = None) -> dict[str, str]:
+    """A staff member's orientation training."""
+    rules = _rules(rules)
+    return {
+        "not_met": f"Not met: under {wording.plural(rules.orientation_hours, 'hour')}",
+        "in_window": f"Within the {rules.orientation_months} months",
+        "met": "Met",
+    }
+
+
+def orientation_counts(rules: Settings | None = None) -> dict[str, str]:
+    """The staff counted in each orientation status."""
+    rules = _rules(rules)
+    hours, months = wording.plural(rules.orientation_hours, "hour"), rules.orientation_months
+    return {
+        "not_met": f"Under {hours} after {months} months",
+        "in_window": f"Still within their {months} months",
+        "met": "Met",
+    }
+
+
+# ---------------------------------------------------------------------------
+# Table headers
+
+AGENCY = {"agency_name": "Agency"}
+PROGRAM = {"agency_name": "Program"}
+
+
+def interval_columns(rules: Settings | None = None) -> Columns:
+    """The bounds of the interval every rate table carries."""
+    level = wording.percent(_rules(rules).confidence_level)
+    return {"ci_low": Column(f"{level} low", "percent"), "ci_high": Column(f"{level} high", "percent")}
+
+
+def columns(table: str, rules: Settings | None = None) -> Columns:
+    """The headers of one table of the dashboard, by its name (that of its download)."""
+    rules = _rules(rules)
+    months = rules.orientation_months
+    rows: Columns = {
+        "table": "Table", "line": Column("Line", "%d"), "column": "Column", "value": "Value", "reason": "Reason"
+    }
+    population: Columns = {
+        "position": "Position",
+        "agency_id": "Program id",
+        "client_id": "Participant",
+        "enrolled_on": "Enrolled",
+        "recertified_on": "Recertified",
+        "discharged_on": "Discharged",
+        "discharged": "Discharged in window",
+    }
+    deadlines: Columns = {
+        **PROGRAM,
+        "due_on": "Due on",
+        "status_label": "Status",
+        "days_until_due": Column("Days until due", "%d", "Negative: days late."),
+        "deadline": "Deadline",
+        "what": "What is due",
+        "kind": None,
+        "status": None,
+        "reference": "Reference",
+        "agency_id": "Program id",
+    }
+    tables: dict[str, Columns] = {
+        "adherence_staff": {
+            **AGENCY,
+            "staff_id": "Staff",
+            "service_level": "Level",
+            "periods_due": "Periods due",
+            "periods_met": "Periods met",
+            "adherence": Column("Adherence", "percent"),
+            **interval_columns(rules),
+        },
+        "milestones": {
+            **AGENCY,
+            "service_level": "Level",
+            "milestone": "Milestone",
+            "due": "Due",
+            "met": "Met",
+            "rate": Column("Rate", "percent"),
+            **interval_columns(rules),
+        },
+        "caseload_staff": {
+            **AGENCY,
+            "staff_id": "Staff",
+            "role": "Role",
+            "fte": "FTE",
+            "caseload": "Caseload",
+            "capacity": "Capacity",
+            "utilization": Column("Utilization", "percent", progress=(0, 1.5)),
+            "band": "Band",
+        },
+        "first_contact_percentiles": {
+            **AGENCY,
+            "referrals": "Referrals",
+            "median_hours": Column("Median hours", "%.1f"),
+            "p90_hours": Column("90th percentile hours", "%.1f"),
+            "due": "Due",
+            "met": "Met",
+            "pct_met": Column("Share met", "percent"),
+        },
+        "assignment_timeliness": {
+            **AGENCY,
+            "due": "Due",
+            "met": "Assigned in time",
+            "pct_met": Column("Share", "percent"),
+            **interval_columns(rules),
+        },
+        "monitoring_status_table": {
+            **PROGRAM,
+            "last_visit_on": "Last visit",
+            "next_due_on": "Next due",
+            "status": "Status",
+            "days_until_due": Column("Days until due", "%d"),
+            "agency_id": "Program id",
+        },
+        "documentation_status": {
+            **PROGRAM,
+            "review_due": "Review due",
+            "last_completed_on": "Last completed",
+            "review_year": "Latest review year",
+            "requested_on": "Requested",
+            "materials_due_on": "Materials due",
+            "materials_received_on": "Materials received",
+            "materials_late": "Materials late",
+            "review_due_on": "Review due by",
+            "completed_on": "Completed",
+            "review_late": "Review late",
+            "outcome": "Outcome",
+        },
+        "action_plans": {
+            **AGENCY,
+            "plan_id": "Plan",
+            "kind": "Kind",
+            "source": "From",
+            "issued_on": "Issued",
+            "due_on": "Due",
+            "status": "Status",
+            "days_overdue": "Days overdue",
+            "completed_on": "Completed",
+            "response_status": "Response",
+            "response_due_on": "Response due",
+            "response_on": "Response received",
+            "parent_plan_id": "Escalates plan",
+        },
+        "corrective_actions": {
+            **AGENCY,
+            "plan_id": "Corrective action",
+            "parent_plan_id": "Plan of action",
+            "issued_on": "Issued",
+            "response_due_on": "Response due",
+            "response_on": "Response received",
+            "response_status": "Response",
+            "status": "Status",
+        },
+        "deadlines": deadlines,
+        "deadlines_later": deadlines,
+        "orientation_agency": {
+            **PROGRAM,
+            "staff": "Staff",
+            "not_met": "Not met",
+            "in_window": "Within window",
+            "met": "Met",
+            "agency_id": "Program id",
+        },
+        "orientation_staff": {
+            **PROGRAM,
+            "staff_id": "Staff id",
+            "role": "Role",
+            "hired_on": "Hired",
+            "deadline_on": f"{months} months end",
+            "hours": Column(
+                "Hours by then",
+                "%.1f",
+                "Hours completed by the end of the window (or by the report date while it is open), exempt hours "
+                "included.",
+            ),
+            "exempt_hours": Column("Of which exempt", "%.1f"),
+            "hours_short": Column("Hours short", "%.1f"),
+            "state": "Status",
+            "status": None,
+            "agency_id": "Program id",
+        },
+        "incidents": {
+            **PROGRAM,
+            "category": "Category",
+            "incidents": "Incidents",
+            "median_days_to_report": Column("Median days to report", "%.1f"),
+            "max_days_to_report": Column("Longest days to report", "%d"),
+            "first_occurred_on": "First occurred",
+            "last_occurred_on": "Last occurred",
+            "agency_id": "Program id",
+        },
+        "documentation_sample": {
+            "draw": "Drawn",
+            "client_id": "Participant",
+            "enrolled_on": "Enrolled",
+            "recertified_on": "Recertified",
+            "discharged_on": "Discharged in the window",
+            "agency_id": "Program id",
+            "seed": "Seed",
+        },
+        "sample_materials": {
+            "draw": "Drawn",
+            "agency_id": "Program id",
+            "client_id": "Participant",
+            "discharged_on": "Discharged",
+            "material": "Material",
+            "seed": "Seed",
+        },
+        "sample_population": population,
+        "load_summary": {
+            "table": "Table",
+            "core": "Core",
+            "present": "Present",
+            "rows_read": "Read",
+            "accepted": "Accepted",
+            "rejected": "Rejected",
+            "warnings": "Warnings",
+            "blank_lines": "Blank lines",
+            "extra_columns": "Extra columns ignored",
+        },
+        "rejected_reasons": {
+            "table": "Table",
+            "column": "Column",
+            "rows": "Rows",
+            "example": "Example reason",
+            "first_line": "First line",
+        },
+        "rejected_rows": rows,
+        "warnings": rows,
+    }
+    return dict(tables[table])

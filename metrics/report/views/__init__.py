@@ -1,0 +1,41 @@
+"""What each dashboard page shows, headless: pure functions of the measures' frames and the
+settings, returning frames, figures and words. A page asks these for what to show and draws
+it; one module per page.
+
+A page's linked tables are suppressed together while presenting (``dashboard.presenting``):
+``linked(...)`` builds them here, and the functions that shape what is shown take the tables
+as shown (``Figures``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A headline figure of a page: its label, its value as shown, and a note."""
+
+    label: str
+    value: int | str
+    help: str | None = None
+
+
+class Figures(Protocol):
+    """A page's linked tables as shown (``dashboard.presenting.Shown``)."""
+
+    def table(self, name: str) -> pl.DataFrame: ...
+
+    def rows(self, name: str) -> pl.DataFrame: ...
+
+    def hidden(self, name: str) -> pl.Series: ...
+
+
+def named(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Add ``agency_name`` beside ``agency_id``, for tables and downloads people read."""
+    return frame.with_columns(
+        pl.col("agency_id").replace_strict(labels, default=pl.col("agency_id")).alias("agency_name")
+    )
