@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from metrics.policy import wording
 from metrics.policy.settings import ContactRequirement, Settings, load_settings, settings
-from metrics.report import charts, labels, wording
+from metrics.report import charts, labels
 from metrics.report.views import adherence, deadlines, first_contact, monitoring, sample, training
 from tests.test_app import APP, demo_extract, visit  # noqa: F401 - shared fixture
 

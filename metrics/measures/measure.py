@@ -15,8 +15,15 @@ import polars as pl
 
 from metrics.disclosure.suppression import Counted
 from metrics.policy.filters import Filters
+from metrics.policy.settings import Settings
 
 Compute = Callable[[duckdb.DuckDBPyConnection, Filters], pl.DataFrame]
+# Words that state a policy number are written from the settings, so that an override changes them.
+Wording = str | Callable[[Settings], str]
+
+
+def worded(text: Wording, settings: Settings) -> str:
+    return text if isinstance(text, str) else text(settings)
 
 
 # What a measure counts decides whether it may be shown outside the agency. Each measure makes
@@ -61,11 +68,11 @@ class Headline:
     """A figure of the overview and the deck, computed from the rows of the measure it is declared on."""
 
     key: str
-    label: str
+    label: Wording
     compute: Callable[[pl.DataFrame], float | int | None]
     percent: bool = False
     higher_is_better: bool = True
-    help: str = ""
+    help: Wording = ""
     # Rates are taken over the quarter up to the report date; counts are snapshots on it.
     windowed: bool = False
     # A rate's (numerator, denominator), people or their contact periods; None for counts of
@@ -74,7 +81,7 @@ class Headline:
     measure: str = ""  # the measure it is declared on; the registry fills it in
 
 
-def rate_headline(key: str, label: str, rows: pl.Expr, met: str, due: str, help: str = "") -> Headline:
+def rate_headline(key: str, label: Wording, rows: pl.Expr, met: str, due: str, help: Wording = "") -> Headline:
     """A share over the quarter: the ``met`` of the chosen rows over their ``due``."""
 
     def counts(frame: pl.DataFrame) -> tuple[int, int]:
@@ -105,7 +112,7 @@ class RatesWithIntervals:
     rows: pl.Expr
     value: str
     title: str
-    axis_title: str
+    axis_noun: str  # the axis reads "<noun> (95% interval)", at the settings' confidence level
 
 
 @dataclass(frozen=True, eq=False)

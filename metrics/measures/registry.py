@@ -10,6 +10,7 @@ adding an entry here (CONTRIBUTING.md has the recipe).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import duckdb
@@ -33,8 +34,9 @@ from metrics.measures.measure import (
     count_rows,
     rate_headline,
 )
+from metrics.policy import wording
 from metrics.policy.filters import Filters
-from metrics.policy.settings import settings
+from metrics.policy.settings import Settings, settings
 
 CASELOAD, ADHERENCE, FIRST_CONTACT = "app_pages/caseload.py", "app_pages/adherence.py", "app_pages/first_contact.py"
 MONITORING, PLANS = "app_pages/monitoring.py", "app_pages/action_plans.py"
@@ -49,6 +51,19 @@ MET_OF_DUE = Counted(("met", "due"), (("met", "due"),), ("pct_met", "rate", "ci_
 # A caseload's capacity is FTE times the standard, not a count of people; its utilization and
 # the staff over standard would narrow a hidden caseload down, so they go with it.
 CASELOADS = Counted(("caseload",), derived=("utilization", "staff_over"))
+
+
+def _periods_met(requirement: str, noun: str) -> Callable[[Settings], str]:
+    """'Client-contact periods met: weekly for RSC, every 14 days for CM.', from the contact rules."""
+
+    def words(rules: Settings) -> str:
+        rhythm = ", ".join(
+            f"{wording.every_days(rule.period_days)} for {wording.levels_name(rule.service_levels)}"
+            for rule in rules.contact_requirements if rule.requirement == requirement
+        )
+        return f"{noun} periods met: {rhythm}."
+
+    return words
 
 
 def _plans_by_agency(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
@@ -89,17 +104,15 @@ MEASURES: tuple[Measure, ...] = (
          "ci_low", "ci_high"),
         headlines=(
             rate_headline("client_contact", "Contact periods met", pl.col("requirement") == "client_contact",
-                          "periods_met", "periods_due",
-                          help="Weekly (RSC) and bi-weekly (CM) client-contact periods met."),
+                          "periods_met", "periods_due", help=_periods_met("client_contact", "Client-contact")),
             rate_headline("rst_meeting", "RST-meeting periods met", pl.col("requirement") == "rst_meeting",
-                          "periods_met", "periods_due",
-                          help="Monthly (RSC) and 90-day (CM) RST-meeting periods met."),
+                          "periods_met", "periods_due", help=_periods_met("rst_meeting", "RST-meeting")),
         ),
         slide=Slide(
             "Contact with clients",
             "client_contact",
             RatesWithIntervals(pl.col("requirement") == "client_contact", "adherence", "Client-contact periods met",
-                               "periods met (95% interval)"),
+                               "periods met"),
         ),
     ),
     Measure(
@@ -122,10 +135,18 @@ MEASURES: tuple[Measure, ...] = (
         ("as_of", "agency_id", "emergency", "referrals", "due", "met", "pct_met", "ci_low", "ci_high",
          "median_hours", "p90_hours"),
         headlines=(
-            rate_headline("reached_24h", "Referrals reached within 24 hours", ~pl.col("emergency"), "met", "due",
-                          help="Non-emergency referrals whose first contact came within 24 hours."),
-            rate_headline("reached_30min", "Emergencies reached within 30 minutes", pl.col("emergency"), "met",
-                          "due"),
+            rate_headline(
+                "reached_24h",
+                lambda rules: f"Referrals reached within {wording.duration(rules.first_contact_standard_hours)}",
+                ~pl.col("emergency"), "met", "due",
+                help=lambda rules: ("Non-emergency referrals whose first contact came within "
+                                    f"{wording.duration(rules.first_contact_standard_hours)}."),
+            ),
+            rate_headline(
+                "reached_30min",
+                lambda rules: f"Emergencies reached within {wording.duration(rules.first_contact_emergency_hours)}",
+                pl.col("emergency"), "met", "due",
+            ),
         ),
     ),
     Measure(

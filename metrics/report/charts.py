@@ -18,9 +18,9 @@ import plotly.io as pio
 import polars as pl
 
 from metrics.measures.stats import funnel_limits, p_chart_limits
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
 from metrics.report import labels as words
-from metrics.report import wording
 
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE = (
     "#000000",
@@ -112,7 +112,9 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str], rules: Settin
         return empty_figure("No active staff with a caseload standard on this date.")
     over = (rules or settings()).band_over_above
     fig = go.Figure()
-    upper = max(over + 0.25, float(agency["utilization"].max() or 0) + 0.2)  # room for the labels
+    largest = agency["utilization"].max()
+    assert largest is None or isinstance(largest, int | float)  # a number, None when all are null
+    upper = max(over + 0.25, float(largest or 0) + 0.2)  # room for the labels
     for index, (role,) in enumerate(agency.select("role").unique(maintain_order=True).iter_rows()):
         rows = agency.filter(pl.col("role") == role)
         fig.add_bar(
@@ -241,8 +243,10 @@ def funnel_plot(
     if frame.is_empty():
         return empty_figure("Nothing is due for these filters.")
     labels = labels or {}
-    overall = float(frame[successes].sum() / frame[trials].sum())
-    volumes = np.unique(np.linspace(1, float(frame[trials].max()) * 1.05, 200).round())
+    overall = float(frame[successes].sum()) / float(frame[trials].sum())
+    largest = frame[trials].max()
+    assert isinstance(largest, int | float)  # a count, and the frame is not empty
+    volumes = np.unique(np.linspace(1, float(largest) * 1.05, 200).round())
     fig = go.Figure()
     for coverage, dash, name in ((0.998, "dot", "99.8% limits"), (0.95, "dash", "95% limits")):
         lower, upper = funnel_limits(overall, volumes, coverage)
@@ -301,7 +305,7 @@ def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: s
     monthly = monthly.filter(pl.col(trials) > 0).sort(x)
     if monthly.is_empty():
         return empty_figure("Nothing is due for these filters.")
-    center = float(monthly[successes].sum() / monthly[trials].sum())
+    center = float(monthly[successes].sum()) / float(monthly[trials].sum())
     lower, upper = p_chart_limits(center, monthly[trials].to_numpy())
     rates = (monthly[successes] / monthly[trials]).to_numpy()
     outside = (rates < lower) | (rates > upper)
@@ -518,5 +522,7 @@ def _stacked_by_state(
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick=_whole_step(frame.group_by("agency_id").len()["len"].max()))
+    busiest = frame.group_by("agency_id").len()["len"].max()
+    assert isinstance(busiest, int)  # a row count; the callers draw no empty frame
+    fig.update_xaxes(dtick=_whole_step(busiest))
     return _layout(fig, title, x_title, height=max(300, 80 + 36 * len(agencies)), legend_beside=True)

@@ -22,7 +22,7 @@ from fpdf import FPDF
 from metrics.disclosure.suppression import public_rows
 from metrics.extract import quality
 from metrics.measures.docs import first_sentence
-from metrics.measures.measure import People, ShownWith
+from metrics.measures.measure import People, ShownWith, worded
 from metrics.measures.registry import BY_NAME, HEADLINE_BY_KEY, SLIDES
 from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
@@ -39,6 +39,7 @@ from metrics.report.slides import slide_figure
 PAGE_MM = (338.67, 190.5)  # 16:9, the size of a projected slide
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CHART_PX = (1150, 620)  # drawn small and scaled up, so that its text reads on a projector
+ROW = "_row"  # numbers a slide's rows, to tell those a chart may draw from those it must mark hidden
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,10 @@ def _figures(con: duckdb.DuckDBPyConnection, filters: Filters, labels: dict[str,
     figures = []
     for slide in SLIDES:
         counted = headline_filters(filters, HEADLINE_BY_KEY[slide.headline])
-        frame = chart_rows(slide.measure, BY_NAME[slide.measure].compute(con, counted), con, counted)
-        figures.append(slide_figure(slide.chart, frame, labels, filters.as_of))
+        rows = BY_NAME[slide.measure].compute(con, counted).with_row_index(ROW)
+        shown = chart_rows(slide.measure, rows, con, counted)
+        hidden = rows.filter(~pl.col(ROW).is_in(shown[ROW].implode()))
+        figures.append(slide_figure(slide.chart, shown.drop(ROW), hidden.drop(ROW), labels, filters.as_of))
     return figures
 
 
@@ -77,7 +80,9 @@ def _render(figures: list[go.Figure], folder: Path) -> list[Path]:
     """PNG files of the figures, drawn in one browser session."""
     os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
     paths = [folder / f"chart{index}.png" for index in range(len(figures))]
-    pio.write_images(figures, paths, width=CHART_PX[0], height=CHART_PX[1])
+    pio.write_images(  # type: ignore[attr-defined]  # plotly-stubs 0.1.4 lacks write_images
+        figures, paths, width=CHART_PX[0], height=CHART_PX[1]
+    )
     return paths
 
 
@@ -137,7 +142,7 @@ def build_deck(
             left = 92
             pdf.set_font("Sans", "B", 40)
             pdf.cell(left, 20, format_value(headline, now), new_x="LMARGIN", new_y="NEXT")
-            pdf.paragraph(headline.label, 14, left)
+            pdf.paragraph(worded(headline.label, rules), 14, left)
             change = change_text(headline, now, then)
             pdf.paragraph(f"{change} since {earlier.as_of:%d %B %Y}" if change else "No earlier figure", 12, left)
             pdf.ln(6)

@@ -52,7 +52,8 @@ def headline_value(headline: Headline, frame: pl.DataFrame, public: bool = False
 
 def change_text(headline: Headline, now: float | int | str | None, before: float | int | str | None) -> str | None:
     """The change since a quarter earlier, in points for rates; None when either is unknown or suppressed."""
-    if now is None or before is None or SUPPRESSED in (now, before):
+    # The only text a headline's figure can be is SUPPRESSED (see headline_value).
+    if now is None or before is None or isinstance(now, str) or isinstance(before, str):
         return None
     if headline.percent:
         return f"{(now - before) * 100:+.1f} points"

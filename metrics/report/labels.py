@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report import wording
 
 
 @dataclass(frozen=True)

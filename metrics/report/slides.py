@@ -15,30 +15,54 @@ from metrics.measures.measure import (
     SurvivalCurves,
     UtilizationBars,
 )
+from metrics.policy import wording
 from metrics.policy.settings import settings
 from metrics.report import charts
+from metrics.report.views import with_level_labels
+from metrics.report.views.adherence import axis_title
 
 
-def slide_figure(chart: Chart, frame: pl.DataFrame, labels: dict[str, str], as_of: dt.date) -> go.Figure:
-    """The chart of a slide from the measure's rows; ``labels`` names the agencies."""
+def _rates(chart: RatesWithIntervals, shown: pl.DataFrame, hidden: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """The shown rows as dots with their intervals; a row suppression hides keeps its place, marked
+    as hidden, so that a slide never leaves out an agency without saying so."""
+    rules = settings()
+    axis = axis_title(rules, chart.axis_noun)
+    drawn = with_level_labels(shown.filter(chart.rows), labels)
+    hidden_names = with_level_labels(hidden.filter(chart.rows), labels)["label"].to_list()
+    if not hidden_names:
+        return charts.rate_with_intervals(drawn, "label", chart.value, chart.title, axis)
+    # Hidden rows join the axis without a value: the dot plot draws nothing for them.
+    placed = pl.concat([drawn, with_level_labels(hidden.filter(chart.rows), labels).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(column) for column in (chart.value, "ci_low", "ci_high"))],
+        how="diagonal_relaxed").sort("agency_id", "service_level")
+    figure = charts.rate_with_intervals(placed, "label", chart.value, chart.title, axis)
+    figure.add_trace(go.Bar(
+        orientation="h",
+        x=[1.0] * len(hidden_names),
+        y=hidden_names,
+        marker={"color": "rgba(230, 159, 0, 0.18)", "pattern": {"shape": "/", "fgcolor": charts.ORANGE}},
+        name=f"hidden: rests on, or leaves out, 1 to {rules.suppression_max_count}",
+        hoverinfo="skip",
+    ))
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
+    return figure
+
+
+def slide_figure(chart: Chart, shown: pl.DataFrame, hidden: pl.DataFrame, labels: dict[str, str],
+                 as_of: dt.date) -> go.Figure:
+    """The chart of a slide from the rows it may show (and, where it can mark them, those
+    suppression hides); ``labels`` names the agencies."""
     match chart:
         case UtilizationBars():
-            return charts.utilization_bars(frame, labels)
-        case RatesWithIntervals(rows, value, title, axis_title):
-            labelled = frame.filter(rows).with_columns(
-                (
-                    pl.col("agency_id").replace_strict(labels, default=pl.col("agency_id"))
-                    + " · "
-                    + pl.col("service_level")
-                ).alias("label")
-            )
-            return charts.rate_with_intervals(labelled, "label", value, title, axis_title)
+            return charts.utilization_bars(shown, labels)
+        case RatesWithIntervals():
+            return _rates(chart, shown, hidden, labels)
         case SurvivalCurves(rows, title):
             hours = settings().first_contact_standard_hours
-            return charts.survival_curves(frame.filter(rows), {f"{hours:g}-hour standard": hours}, labels, title,
-                                          hours * 4)
+            return charts.survival_curves(shown.filter(rows), {f"{wording.duration_adjective(hours)} standard": hours},
+                                          labels, title, hours * 4)
         case DueDates(title):
-            return charts.due_dates(frame, as_of, labels, title)
+            return charts.due_dates(shown, as_of, labels, title)
         case StatusBars(title):
-            return charts.status_bars(frame, labels, title)
+            return charts.status_bars(shown, labels, title)
     raise TypeError(f"no drawing for {chart!r}")

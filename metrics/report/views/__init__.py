@@ -39,3 +39,8 @@ def named(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
     return frame.with_columns(
         pl.col("agency_id").replace_strict(labels, default=pl.col("agency_id")).alias("agency_name")
     )
+
+
+def with_level_labels(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Each row named "agency · level", as the charts of agencies and service levels label it."""
+    return named(frame, labels).with_columns((pl.col("agency_name") + " · " + pl.col("service_level")).alias("label"))

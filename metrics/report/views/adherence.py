@@ -9,10 +9,10 @@ import polars as pl
 from metrics.disclosure.suppression import Linked
 from metrics.measures.registry import COUNTED
 from metrics.measures.stats import with_rate
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report import wording
 from metrics.report.labels import REQUIREMENTS
-from metrics.report.views import Figures, Metric, named
+from metrics.report.views import Figures, Metric, named, with_level_labels
 
 
 def contact_rules(rules: Settings | None = None) -> str:
@@ -46,7 +46,11 @@ def periods(frame: pl.DataFrame, *by: str) -> pl.DataFrame:
 
 
 def linked(
-    requirement: str, agency: pl.DataFrame, trend: pl.DataFrame, staff: pl.DataFrame, milestones: pl.DataFrame
+    requirement: str,
+    agency: pl.DataFrame,
+    trend: pl.DataFrame,
+    staff: pl.DataFrame,
+    milestones: pl.DataFrame,
 ) -> Linked:
     """The page's tables for one requirement. Staff add up to agency and level, levels to agencies,
     agencies by month to agencies and to months, and agencies and months each to all shown
@@ -90,13 +94,8 @@ def chart_title(requirement: str) -> str:
     return f"{REQUIREMENTS[requirement]}: share of periods met"
 
 
-def axis_title(rules: Settings | None = None) -> str:
-    return f"periods met ({wording.interval((rules or settings()).confidence_level)})"
-
-
-def with_level_labels(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
-    """Each row named "agency · level", as the chart of levels labels it."""
-    return named(frame, labels).with_columns((pl.col("agency_name") + " · " + pl.col("service_level")).alias("label"))
+def axis_title(rules: Settings | None = None, noun: str = "periods met") -> str:
+    return f"{noun} ({wording.interval((rules or settings()).confidence_level)})"
 
 
 def level_table(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
@@ -142,3 +141,4 @@ def milestones_table(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFram
     return named(frame, labels).select(
         "agency_name", "service_level", "milestone", "due", "met", "rate", "ci_low", "ci_high"
     )
+

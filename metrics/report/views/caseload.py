@@ -8,8 +8,8 @@ import polars as pl
 
 from metrics.disclosure.suppression import Linked
 from metrics.measures.registry import COUNTED
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report import wording
 from metrics.report.views import Figures, Metric, named
 
 

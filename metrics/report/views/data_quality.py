@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from metrics.disclosure.suppression import Counted, Linked, complement
-from metrics.report import wording
+from metrics.policy import wording
 from metrics.report.views import Figures, Metric
 
 # Rows of the extract are records of clients and their care: counted like people while presenting.

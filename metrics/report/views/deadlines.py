@@ -6,8 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report import wording
 from metrics.report.labels import DEADLINE_KINDS, deadline_words
 from metrics.report.views import Metric
 

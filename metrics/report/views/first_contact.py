@@ -9,8 +9,8 @@ import polars as pl
 from metrics.disclosure.suppression import Counted, Linked, complement
 from metrics.measures.registry import COUNTED
 from metrics.measures.stats import with_rate
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report import wording
 from metrics.report.charts import hour_bins
 from metrics.report.views import Figures, Metric, named
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.measures.sample import ALGORITHM, Sample, materials
+from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report import wording
 from metrics.report.views import Metric
 
 
