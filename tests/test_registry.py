@@ -82,13 +82,15 @@ def test_what_is_derived_is_whole():
     assert set(COUNTED) == {
         "caseload_agency", "caseload_trend", "adherence_agency", "adherence_staff", "adherence_trend", "milestones",
         "first_contact_agency", "first_contact_trend", "assignment_timeliness", "incidents", "documentation_status",
+        "safety_plans",
     }
     assert [h.key for h in HEADLINES] == [
-        "agencies_over", "staff_over", "client_contact", "rst_meeting", "reached_24h", "reached_30min",
+        "agencies_over", "staff_over", "client_contact", "rst_meeting", "safety_plans", "reached_24h", "reached_30min",
         "programs_overdue", "plans_open", "plans_overdue",
     ]
     assert [(s.title, s.measure) for s in SLIDES] == [
         ("Caseload utilization", "caseload_agency"), ("Contact with clients", "adherence_agency"),
+        ("Safety/Crisis Plans", "safety_plans"),
         ("Time to first contact", "first_contact_curve"), ("Biennial monitoring", "monitoring_status"),
         ("Plans of action", "action_plans"),
     ]

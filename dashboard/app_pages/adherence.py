@@ -38,6 +38,7 @@ figures = as_shown(
         measure("adherence_trend", database, filters),
         measure("adherence_staff", database, filters),
         measure("milestones", database, filters),
+        measure("safety_plans", database, filters),
     )
 )
 headline = view.headline(figures, requirement)
@@ -96,4 +97,19 @@ table_with_definition(
     view.milestones_table(figures.table("milestones"), labels),
     "milestones.csv",
     column_config=columns("milestones"),
+)
+
+st.subheader("Safety/Crisis Plans in final care plans")
+chart_with_definition(
+    rate_with_intervals(
+        view.with_level_labels(figures.rows("safety"), labels),
+        "label",
+        "rate",
+        "Final care plans with a Safety/Crisis Plan",
+        view.axis_title(noun="plans with one"),
+    ),
+    "safety-crisis-plans",
+    view.safety_table(figures.table("safety"), labels),
+    "safety_plans.csv",
+    key="safety",
 )

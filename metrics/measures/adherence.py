@@ -193,3 +193,17 @@ def milestones(con: duckdb.DuckDBPyConnection, filters: Filters,
         .sort(*keys)
     )
 
+
+def safety_plans(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Per agency × service level with a final care plan completed by D: ``final_plans``, ``due``
+    (those recording whether a written Safety/Crisis Plan is included), ``met`` (those including
+    one), ``not_recorded`` (the rest) and ``rate`` = met/due with its Wilson interval.
+    """
+    counts = query(con, "safety_plans_agency", **filters.params())
+    return (
+        with_rate(counts.with_columns(pl.col("final_plans", "due", "met").cast(pl.Int64)), "met", "due", "rate")
+        .with_columns((pl.col("final_plans") - pl.col("due")).alias("not_recorded"))
+        .select(pl.lit(filters.as_of, dtype=pl.Date).alias("as_of"), "agency_id", "service_level", "final_plans",
+                "due", "met", "not_recorded", "rate", "ci_low", "ci_high")
+    )
+

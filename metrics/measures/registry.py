@@ -115,6 +115,27 @@ MEASURES: tuple[Measure, ...] = (
                                "periods met"),
         ),
     ),
+    # Beyond the definitions' files, like every measure after action_plans_agency; declared here
+    # so that its headline and slide sit with the other BHD measures.
+    Measure(
+        "safety_plans", adherence.safety_plans,
+        People(Counted(
+            ("final_plans", "due", "met"),
+            (("met", "due"), ("due", "final_plans")),
+            ("rate", "ci_low", "ci_high", "not_recorded"),
+        )),
+        "safety-crisis-plans", ADHERENCE,
+        "final care plans (SCCPs) that include a written Safety/Crisis Plan",
+        headlines=(
+            rate_headline("safety_plans", "SCCPs with a Safety/Crisis Plan", pl.lit(True), "met", "due",
+                          help="Final SCCPs completed in the quarter that record a written Safety/Crisis Plan."),
+        ),
+        slide=Slide(
+            "Safety/Crisis Plans",
+            "safety_plans",
+            RatesWithIntervals(pl.lit(True), "rate", "Final care plans with a Safety/Crisis Plan", "plans with one"),
+        ),
+    ),
     Measure(
         "first_contact_episodes", first_contact.first_contact_episodes,
         PerPerson("one row per referral, the agency's list to follow up"),

@@ -51,6 +51,7 @@ def linked(
     trend: pl.DataFrame,
     staff: pl.DataFrame,
     milestones: pl.DataFrame,
+    safety: pl.DataFrame,
 ) -> Linked:
     """The page's tables for one requirement. Staff add up to agency and level, levels to agencies,
     agencies by month to agencies and to months, and agencies and months each to all shown
@@ -72,6 +73,7 @@ def linked(
         .add("month", periods(trend, "month").sort("month"), ("month",), COUNTED["adherence_trend"])
         .add("all", periods(agency), (), COUNTED["adherence_agency"])
         .add("milestones", milestones, (), COUNTED["milestones"])
+        .add("safety", safety, (), COUNTED["safety_plans"])
         .sums("staff", "level")
         .sums("level", "agency")
         .sums("agency_month", "agency")
@@ -142,3 +144,8 @@ def milestones_table(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFram
         "agency_name", "service_level", "milestone", "due", "met", "rate", "ci_low", "ci_high"
     )
 
+
+def safety_table(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    return named(frame, labels).select(
+        "agency_name", "service_level", "final_plans", "due", "met", "not_recorded", "rate", "ci_low", "ci_high"
+    )
