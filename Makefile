@@ -37,8 +37,11 @@ $(SYSTEM_FILES):
 test: $(BIN)/oversight $(DEMO)/agencies.csv $(SYSTEM_FILES)
 	$(BIN)/python -m pytest
 
+# The style, the import contracts and the types; `make test` runs the last two as well.
 lint: $(BIN)/oversight
-	$(BIN)/ruff check metrics dashboard tests
+	$(BIN)/ruff check metrics dashboard tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Issue 6's benchmark: demo extracts at scales 1, 10 and 100 (minutes; ~1 GB in a temporary
 # folder, removed afterwards); writes bench/results.md. BENCH_FLAGS=--quick for scales 1 and 10.

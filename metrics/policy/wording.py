@@ -75,6 +75,11 @@ def interval(level: float) -> str:
     return f"{percent(level)} interval"
 
 
+def with_interval(noun: str, level: float) -> str:
+    """An axis of rates with their intervals: 'periods met (95% interval)'."""
+    return f"{noun} ({interval(level)})"
+
+
 def levels_name(levels: Iterable[str]) -> str:
     """Service levels as the policy names them together: ('RSC-I', 'RSC-F') -> 'RSC' (the levels of
     one kind), ('CM',) -> 'CM', otherwise listed: 'RSC-I and CM'."""

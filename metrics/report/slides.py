@@ -19,14 +19,13 @@ from metrics.policy import wording
 from metrics.policy.settings import settings
 from metrics.report import charts
 from metrics.report.views import with_level_labels
-from metrics.report.views.adherence import axis_title
 
 
 def _rates(chart: RatesWithIntervals, shown: pl.DataFrame, hidden: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
     """The shown rows as dots with their intervals; a row suppression hides keeps its place, marked
     as hidden, so that a slide never leaves out an agency without saying so."""
     rules = settings()
-    axis = axis_title(rules, chart.axis_noun)
+    axis = wording.with_interval(chart.axis_noun, rules.confidence_level)
     drawn = with_level_labels(shown.filter(chart.rows), labels)
     hidden_names = with_level_labels(hidden.filter(chart.rows), labels)["label"].to_list()
     if not hidden_names:

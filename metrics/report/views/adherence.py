@@ -97,7 +97,7 @@ def chart_title(requirement: str) -> str:
 
 
 def axis_title(rules: Settings | None = None, noun: str = "periods met") -> str:
-    return f"{noun} ({wording.interval((rules or settings()).confidence_level)})"
+    return wording.with_interval(noun, (rules or settings()).confidence_level)
 
 
 def level_table(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:

@@ -126,7 +126,7 @@ def rates_rows(drawn: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
 
 
 def axis_title(rules: Settings | None = None) -> str:
-    return f"reached in time ({wording.interval((rules or settings()).confidence_level)})"
+    return wording.with_interval("reached in time", (rules or settings()).confidence_level)
 
 
 def agency_table(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
