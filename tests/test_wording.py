@@ -240,3 +240,19 @@ def test_the_pages_say_what_the_settings_file_says(overridden_app):
     assert at.segmented_control(key="first_contact_group").options == ["Non-emergency (48-hour standard)",
                                                                        "Emergency (1-hour standard)"]
     assert "Assignment within two business days" in [s.value for s in at.subheader]
+
+
+def test_the_registry_words_its_headlines_from_the_settings(overridden):
+    from metrics.measures.measure import worded
+    from metrics.measures.registry import HEADLINE_BY_KEY
+
+    rules = load_settings(overridden)
+    words = {key: (worded(HEADLINE_BY_KEY[key].label, rules), worded(HEADLINE_BY_KEY[key].help, rules))
+             for key in ("reached_24h", "reached_30min", "client_contact")}
+    assert words["reached_24h"] == (
+        "Referrals reached within 48 hours", "Non-emergency referrals whose first contact came within 48 hours.")
+    assert words["reached_30min"][0] == "Emergencies reached within 1 hour"
+    assert words["client_contact"][1] == "Client-contact periods met: weekly for RSC, every 10 days for CM."
+    assert worded(HEADLINE_BY_KEY["reached_30min"].label, DEFAULTS) == "Emergencies reached within 30 minutes"
+    assert worded(HEADLINE_BY_KEY["rst_meeting"].help, DEFAULTS) == (
+        "RST-meeting periods met: every 30 days for RSC, every 90 days for CM.")

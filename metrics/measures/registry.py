@@ -57,11 +57,7 @@ def _periods_met(requirement: str, noun: str) -> Callable[[Settings], str]:
     """'Client-contact periods met: weekly for RSC, every 14 days for CM.', from the contact rules."""
 
     def words(rules: Settings) -> str:
-        rhythm = ", ".join(
-            f"{wording.every_days(rule.period_days)} for {wording.levels_name(rule.service_levels)}"
-            for rule in rules.contact_requirements if rule.requirement == requirement
-        )
-        return f"{noun} periods met: {rhythm}."
+        return f"{noun} periods met: {wording.contact_rhythm(rules, requirement)}."
 
     return words
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from metrics.policy.settings import Settings
+
 _NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
                  9: "nine", 10: "ten"}
 
@@ -73,6 +75,15 @@ def percent_range(low: float, high: float) -> str:
 def interval(level: float) -> str:
     """The name of a confidence interval: '95% interval'."""
     return f"{percent(level)} interval"
+
+
+def contact_rhythm(rules: Settings, requirement: str) -> str:
+    """How often a contact requirement comes round, level by level: 'weekly for RSC, every 14 days for CM'."""
+    return ", ".join(
+        f"{every_days(rule.period_days)} for {levels_name(rule.service_levels)}"
+        for rule in rules.contact_requirements
+        if rule.requirement == requirement
+    )
 
 
 def with_interval(noun: str, level: float) -> str:

@@ -21,12 +21,7 @@ def contact_rules(rules: Settings | None = None) -> str:
     rules = rules or settings()
     sentences = []
     for requirement in dict.fromkeys(rule.requirement for rule in rules.contact_requirements):
-        periods = ", ".join(
-            f"{wording.every_days(rule.period_days)} for {wording.levels_name(rule.service_levels)}"
-            for rule in rules.contact_requirements
-            if rule.requirement == requirement
-        )
-        sentences.append(f"{REQUIREMENTS.get(requirement, requirement)}: {periods}.")
+        sentences.append(f"{REQUIREMENTS.get(requirement, requirement)}: {wording.contact_rhythm(rules, requirement)}.")
     return " ".join(sentences)
 
 
