@@ -1,1 +1,2 @@
-"""The rules the measures follow and who may see what: settings, calendar, quarters, filters, access."""
+"""The rules the measures follow and who may see what: settings, the policy numbers in words,
+calendar, quarters, filters, access."""
