@@ -12,6 +12,7 @@ from metrics.extract.folder import DEFAULT_EXTRACT
 from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
 from metrics.measures.registry import BY_NAME
+from metrics.measures.sample import Sample, documentation_sample
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings, settings
 from metrics.store import db
@@ -76,3 +77,14 @@ def provides(database: str, table: str) -> bool:
     """Whether the extract has this (optional) table at all."""
     summary = load_summary(database)
     return bool(summary.filter(pl.col("table") == table)["present"].item())
+
+
+def drawn_sample(database: str, agency_id: str, review_year: int, seed: int, filters: Filters) -> Sample:
+    """A program's documentation sample, drawn once per (database, filters, settings, program, year, seed)."""
+    return _drawn_sample(database, filters, settings(), agency_id, review_year, seed)
+
+
+@kept(maxsize=64)
+def _drawn_sample(database: str, filters: Filters, settings: Settings, agency_id: str, review_year: int,
+                  seed: int) -> Sample:
+    return documentation_sample(db.connect_database(Path(database)), agency_id, review_year, seed, filters)

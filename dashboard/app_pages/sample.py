@@ -1,26 +1,16 @@
 """The documentation oversight's sample of one program's participants, and the materials to request."""
 
 import secrets
-from pathlib import Path
 
 import streamlit as st
 
 import metrics.report.views.sample as view
 from dashboard.auth import session_access
 from dashboard.components import metric_row, table, table_with_definition
-from dashboard.data import database_key, provides
+from dashboard.data import database_key, drawn_sample, provides
 from dashboard.presenting import presenting
 from dashboard.state import agency_labels, current_filters, visible_agencies
-from metrics.measures.sample import documentation_sample
-from metrics.policy.filters import Filters
 from metrics.report.labels import columns
-from metrics.store import db
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def drawn_sample(database: str, agency_id: str, review_year: int, seed: int, filters: Filters):
-    return documentation_sample(db.connect_database(Path(database)), agency_id, review_year, seed, filters)
-
 
 filters = current_filters()
 database = database_key()
