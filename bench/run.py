@@ -501,6 +501,11 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def page_figure(result: dict, page: str, key: str) -> float | None:
+    """A page's figure in one scale's results; None for a run made before the page was timed."""
+    return result["steps"].get(f"page:{page}", {}).get(key)
+
+
 def peak_gb(result: dict) -> float:
     """The largest peak of the product's own steps (not the reference points)."""
     ours = [s["peak_mb"] for name, s in result["steps"].items() if name not in ("bare_contacts", "bare_all", "pandas")]
@@ -540,8 +545,9 @@ def render(results: dict[str, dict], info: dict) -> str:
         lambda r: fmt(ratio(r["steps"]["load"]["seconds"], r["steps"]["bare_contacts"]["seconds"]), 1) + "×")
     row("`oversight metrics` (database built)", lambda r: fmt(r["steps"]["metrics"]["seconds"]))
     for page in PAGES:
-        row(f"page {page}: data cold", lambda r, p=page: fmt(r["steps"][f"page:{p}"]["seconds"]))
-        row(f"page {page}: data warm (ms)", lambda r, p=page: fmt(r["steps"][f"page:{p}"]["warm"] * 1000, 1))
+        row(f"page {page}: data cold", lambda r, p=page: fmt(page_figure(r, p, "seconds")))
+        row(f"page {page}: data warm (ms)",
+            lambda r, p=page: fmt(None if (warm := page_figure(r, p, "warm")) is None else warm * 1000, 1))
     row("adherence_agency (ours, first call)", lambda r: fmt(r["steps"]["adherence"]["seconds"], 3))
     row("adherence counted live, without the grid stored at load",
         lambda r: fmt(r["steps"]["adherence"].get("live"), 3))
@@ -558,7 +564,7 @@ def render(results: dict[str, dict], info: dict) -> str:
                         ("pandas", "pandas adherence"), ("bare_all", "bare read, all files")):
         row(f"peak memory, {label} (MB)", lambda r, n=name: f"{r['steps'][n]['peak_mb']:,.0f}")
     row("peak memory, pages (largest, MB)",
-        lambda r: f"{max(r['steps'][f'page:{p}']['peak_mb'] for p in PAGES):,.0f}")
+        lambda r: f"{max(page_figure(r, p, 'peak_mb') or 0 for p in PAGES):,.0f}")
     row("demo extract written in (s, not a target; – when reused)", lambda r: fmt(r.get("generated_seconds")))
 
     big = results.get("100")
@@ -574,7 +580,7 @@ def render(results: dict[str, dict], info: dict) -> str:
             ("`oversight metrics` under 30 s", f"{s['metrics']['seconds']:.1f} s",
              s["metrics"]["seconds"] < TARGET_METRICS),
         ]
-        for page in PAGES:
+        for page in (p for p in PAGES if f"page:{p}" in s):
             step = s[f"page:{page}"]
             checks.append((f"page {page}: data cold under 2 s", f"{step['seconds']:.2f} s",
                            step["seconds"] < TARGET_PAGE_COLD))
@@ -604,12 +610,13 @@ def render(results: dict[str, dict], info: dict) -> str:
             "|---|---:|---|",
         ]
         limit = big["contacts"] / small["contacts"]
-        for name in ["load", "metrics", *[f"page:{p}" for p in PAGES], "adherence"]:
+        timed = [f"page:{p}" for p in PAGES if f"page:{p}" in big["steps"] and f"page:{p}" in small["steps"]]
+        for name in ["load", "metrics", *timed, "adherence"]:
             growth = ratio(big["steps"][name]["seconds"], small["steps"][name]["seconds"])
             lines.append(f"| {name} (cold) | {growth:.1f}× | {'yes' if growth <= limit else '**no**'} |")
-        for page in PAGES:
-            growth = ratio(big["steps"][f"page:{page}"]["warm"], small["steps"][f"page:{page}"]["warm"])
-            lines.append(f"| page:{page} (warm) | {growth:.1f}× | {'yes' if growth <= limit else '**no**'} |")
+        for name in timed:
+            growth = ratio(big["steps"][name]["warm"], small["steps"][name]["warm"])
+            lines.append(f"| {name} (warm) | {growth:.1f}× | {'yes' if growth <= limit else '**no**'} |")
         mem = ratio(peak_gb(big), peak_gb(small))
         lines.append(f"| peak memory | {mem:.1f}× | {'yes' if mem <= limit else '**no**'} |")
     lines += render_junk(junk)
