@@ -120,3 +120,26 @@ def test_the_deck_leaves_out_a_rate_that_leaves_one_to_ten_out(build):
                           "adherence": [0.95, 0.6], "ci_low": [0.89, 0.5], "ci_high": [0.98, 0.69]})
     rows = chart_rows("adherence_agency", frame, build(), Filters(as_of=dt.date(2024, 3, 15)))
     assert rows["agency_id"].to_list() == ["A2"]
+
+
+def test_a_rate_slide_marks_the_rows_suppression_hides_instead_of_dropping_them():
+    import math
+
+    import polars as pl
+
+    from metrics.measures.registry import BY_NAME
+    from metrics.report.slides import slide_figure
+
+    chart = BY_NAME["safety_plans"].slide.chart
+    row = {"agency_id": "A1", "service_level": "CM", "final_plans": 40, "due": 40, "met": 20, "not_recorded": 0,
+           "rate": 0.5, "ci_low": 0.35, "ci_high": 0.65}
+    shown = pl.DataFrame([row])
+    hidden = pl.DataFrame([row | {"agency_id": "A2", "met": 35, "rate": 0.875}])
+    figure = slide_figure(chart, shown, hidden, {"A1": "Alpha", "A2": "Beta"}, dt.date(2026, 6, 30))
+    dots, marks = figure.data
+    # The shown row has its dot; the hidden one keeps its place on the axis with no value, and is marked.
+    assert list(dots.y) == ["Alpha · CM", "Beta · CM"]
+    assert dots.x[0] == 0.5 and math.isnan(dots.x[1])
+    assert list(marks.y) == ["Beta · CM"] and marks.name == "hidden: rests on, or leaves out, 1 to 10"
+    # Nothing hidden: the chart is the plain dot plot.
+    assert len(slide_figure(chart, shown, hidden.clear(), {}, dt.date(2026, 6, 30)).data) == 1
