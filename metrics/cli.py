@@ -103,12 +103,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.extract.quality import extract_span
     from metrics.measures.registry import compute
     from metrics.policy.filters import Filters
+    from metrics.policy.quarters import default_report_date
 
     with _database(Path(args.extract)) as con:
         _refuse_nothing_to_report(con)
         rejected = sum(r.rejected for r in read_report(con))
         taken = extract_span(con)[1]
-        as_of = args.as_of or taken
+        as_of = args.as_of or default_report_date(taken)
         tables = compute(con, Filters(as_of=as_of))
     paths = write_all(tables, Path(args.out))
     print(f"measures as of {as_of.isoformat()} written to {args.out}: {len(paths)} files")
@@ -235,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     measures = commands.add_parser("metrics", help="write every measure as CSV files")
     measures.add_argument("--extract", required=True)
     measures.add_argument("--as-of", type=dt.date.fromisoformat,
-                          help="report date YYYY-MM-DD (default: the latest date in the extract)")
+                          help="report date YYYY-MM-DD (default: the extract's date, or the month or quarter end the "
+                               "setting default_report_date names)")
     measures.add_argument("--out", required=True, help="folder for the CSV files")
     measures.set_defaults(run=cmd_metrics)
 

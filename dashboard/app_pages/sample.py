@@ -1,15 +1,14 @@
 """The documentation oversight's sample of one program's participants, and the materials to request."""
 
-import secrets
-
 import streamlit as st
 
 import metrics.report.views.sample as view
 from dashboard.auth import session_access
 from dashboard.components import metric_row, table, table_with_definition
-from dashboard.data import database_key, drawn_sample, provides
+from dashboard.data import database_key, drawn_sample, extract_info, provides
 from dashboard.presenting import presenting
 from dashboard.state import agency_labels, current_filters, visible_agencies
+from metrics.measures.sample import proposed_seed
 from metrics.report.labels import columns
 
 filters = current_filters()
@@ -32,8 +31,6 @@ if programs.is_empty():
     st.info("No DCTS program matches these filters.")
     st.stop()
 
-# A fresh seed per session, so that programs cannot predict the draw; it is shown and can be typed back in.
-st.session_state.setdefault("sample_seed", secrets.randbelow(1_000_000))
 program_box, year_box, seed_box = st.columns([2, 1, 1])
 agency_id = program_box.selectbox(
     "Program", programs["agency_id"].to_list(), format_func=lambda a: labels.get(a, a), key="sample_program"
@@ -43,13 +40,16 @@ review_year = int(
         "Review year", min_value=2000, max_value=2100, value=filters.as_of.year, step=1, key="sample_year"
     )
 )
+# The same program and year propose the same seed on every visit (keyed on them); a typed seed
+# is kept for that program and year.
 seed = int(
     seed_box.number_input(
         "Seed",
         min_value=0,
         max_value=2**32 - 1,
+        value=proposed_seed(extract_info(database)["fingerprint"], agency_id, review_year),
         step=1,
-        key="sample_seed",
+        key=f"sample_seed_{agency_id}_{review_year}",
         help="Record the seed with the sample: the same seed draws the same participants.",
     )
 )

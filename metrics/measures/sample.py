@@ -15,6 +15,7 @@ The algorithm, also stated in docs/measures.md ("Documentation sample"):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,6 +40,16 @@ MATERIALS = (
     "Six-month update",
 )
 DISCHARGE_SUMMARY = "Discharge summary"
+SEEDS = 1_000_000
+
+
+def proposed_seed(fingerprint: str, agency_id: str, review_year: int) -> int:
+    """The seed offered for a program's review: the same on every visit while the extract is the
+    same, so that the sample proposed holds still, yet not one a program can work out in advance,
+    since it rests on the extract's fingerprint (its files' sizes, times and inodes), which the
+    program never sees. Whatever seed is used is recorded with the sample."""
+    digest = hashlib.sha256(f"{fingerprint}\n{agency_id}\n{review_year}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % SEEDS
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Quarters and their CRS meetings.
+"""Quarters and their CRS meetings, and the report date a view opens on.
 
 A quarter's CRS meeting is held in the quarter's first month (January, April, July,
 October) on the third Wednesday. It reviews the quarter just ended: the figures are as
@@ -67,3 +67,19 @@ def meetings_between(first: dt.date, last: dt.date, count: int = 8) -> list[Quar
             found.append(quarter)
         quarter = quarter.previous()
     return found
+
+
+def default_report_date(extract_date: dt.date, rule: str | None = None) -> dt.date:
+    """The report date the dashboard and the commands open on, by the setting
+    ``default_report_date``: the extract's date itself, the last month end on or before it, or
+    the last quarter end on or before it (an extract taken on a month's or quarter's last day
+    is its own)."""
+    rule = rule or settings().default_report_date
+    next_day = extract_date + dt.timedelta(days=1)
+    if rule == "extract_date":
+        return extract_date
+    if rule == "month_end":
+        return extract_date if next_day.day == 1 else extract_date.replace(day=1) - dt.timedelta(days=1)
+    if rule == "quarter_end":
+        return Quarter.containing(next_day).first_day - dt.timedelta(days=1)
+    raise ValueError(f"unknown default_report_date {rule!r}")

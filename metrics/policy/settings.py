@@ -71,6 +71,9 @@ class Calendar:
     subdiv: str | None = "WI"
 
 
+REPORT_DATE_RULES = ("extract_date", "month_end", "quarter_end")
+
+
 @dataclass(frozen=True)
 class Settings:
     # Caseload standard per 1.0 FTE. RSC-F counts families, the others clients.
@@ -125,6 +128,10 @@ class Settings:
     crs_meeting_weekday: int = 2  # Monday is 0
     crs_meeting_hours: str = "10:00 a.m. to 12:00 p.m."
 
+    # The report date the dashboard and `oversight metrics` open on: the extract's date, or the
+    # last month end or quarter end on or before it (for a board that reviews whole periods).
+    default_report_date: str = "extract_date"
+
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10
 
@@ -149,6 +156,9 @@ class Settings:
         # the settings stay hashable whatever built them.
         if not isinstance(self.caseload_standard, FrozenMapping):
             object.__setattr__(self, "caseload_standard", FrozenMapping(self.caseload_standard))
+        if self.default_report_date not in REPORT_DATE_RULES:
+            raise ValueError(f"default_report_date must be one of {', '.join(REPORT_DATE_RULES)}, "
+                             f"not {self.default_report_date!r}")
 
     def contact_periods(self) -> list[tuple[str, str, int, str]]:
         """(service_level, requirement, period_days, contact_kind), one row per level."""
