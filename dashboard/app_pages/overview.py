@@ -5,7 +5,7 @@ import streamlit as st
 import metrics.report.views.overview as view
 from dashboard.auth import session_access
 from dashboard.components import download
-from dashboard.data import database_key, date_range, measure
+from dashboard.data import agencies, database_key, date_range, measure
 from dashboard.presenting import deck_download, presenting
 from dashboard.state import current_filters
 from metrics.policy.settings import settings
@@ -16,7 +16,13 @@ database = database_key()
 st.title("Recovery Oversight")
 st.caption(view.caption(filters))
 
-tiles = view.tiles(filters, presenting(), lambda name, counted: measure(name, database, counted), settings())
+tiles = view.tiles(
+    filters,
+    presenting(),
+    lambda name, counted: measure(name, database, counted),
+    settings(),
+    view.selected_oversights(agencies(database), filters),
+)
 columns = st.columns(3)
 for index, tile in enumerate(tiles):
     with columns[index % 3], st.container(border=True):

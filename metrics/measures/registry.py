@@ -41,6 +41,11 @@ from metrics.policy.settings import Settings, settings
 CASELOAD, ADHERENCE, FIRST_CONTACT = "app_pages/caseload.py", "app_pages/adherence.py", "app_pages/first_contact.py"
 MONITORING, PLANS = "app_pages/monitoring.py", "app_pages/action_plans.py"
 DEADLINES, TRAINING = "app_pages/deadlines.py", "app_pages/training.py"
+# The oversight each page serves: BHD's care coordination or DCTS's CRS programs.
+OVERSIGHT_OF_PAGE = {
+    CASELOAD: "BHD", ADHERENCE: "BHD", FIRST_CONTACT: "BHD",
+    MONITORING: "DCTS", PLANS: "DCTS", DEADLINES: "DCTS", TRAINING: "DCTS",
+}
 
 # How the figures rest on people (metrics.disclosure.suppression): the counts, the pairs of a
 # part and its whole, and what is computed from them on the same row.

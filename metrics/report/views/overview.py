@@ -10,7 +10,7 @@ from typing import Any, Literal
 import polars as pl
 
 from metrics.measures.measure import Headline, worded
-from metrics.measures.registry import HEADLINES, PAGE_OF_MEASURE
+from metrics.measures.registry import HEADLINES, OVERSIGHT_OF_PAGE, PAGE_OF_MEASURE
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
 from metrics.report.headlines import (
@@ -43,6 +43,25 @@ def caption(filters: Filters) -> str:
     return (
         f"As of {filters.as_of:%d %B %Y}. Counts are on that day and rates over the quarter up to it; "
         f"each change is against the same figure a quarter earlier ({earlier:%d %B %Y})."
+    )
+
+
+def _not_selected(headline: Headline, filters: Filters, public: bool, rules: Settings, oversight: str) -> Tile:
+    """A tile of an oversight the filters leave out: saying so rather than counting nothing as 0."""
+    label = worded(headline.label, rules)
+    row: dict[str, Any] = {"figure": label, "as_of": filters.as_of, "counted_from": None, "value": None,
+                           "quarter_earlier": None}
+    if public:
+        row["suppressed"] = False
+    return Tile(
+        label=label,
+        value="Not selected",
+        change=None,
+        delta_color="off",
+        help=f"The filters leave out {oversight}'s agencies.",
+        caption=f"{oversight} not selected",
+        page=PAGE_OF_MEASURE[headline.measure],
+        row=row,
     )
 
 
@@ -83,10 +102,23 @@ def _tile(headline: Headline, filters: Filters, public: bool, frame_of: FrameOf,
     )
 
 
-def tiles(filters: Filters, public: bool, frame_of: FrameOf, rules: Settings) -> list[Tile]:
-    """A tile per headline, in the registry's order."""
-    return [_tile(headline, filters, public, frame_of, rules) for headline in HEADLINES]
+def tiles(filters: Filters, public: bool, frame_of: FrameOf, rules: Settings,
+          selected: frozenset[str] = frozenset(("BHD", "DCTS"))) -> list[Tile]:
+    """A tile per headline, in the registry's order; ``selected`` holds the oversights the
+    filters' agencies belong to, and a headline of another says "Not selected"."""
+    shown = []
+    for headline in HEADLINES:
+        oversight = OVERSIGHT_OF_PAGE[PAGE_OF_MEASURE[headline.measure]]
+        shown.append(_tile(headline, filters, public, frame_of, rules) if oversight in selected
+                     else _not_selected(headline, filters, public, rules, oversight))
+    return shown
 
 
 def download_rows(shown: list[Tile]) -> pl.DataFrame:
     return pl.DataFrame([tile.row for tile in shown])
+
+
+def selected_oversights(agencies: pl.DataFrame, filters: Filters) -> frozenset[str]:
+    """The oversights of the agencies the filters keep (``agencies``: the extract's, with ``oversight``)."""
+    kept = agencies if filters.agencies is None else agencies.filter(pl.col("agency_id").is_in(list(filters.agencies)))
+    return frozenset(kept["oversight"].to_list())
