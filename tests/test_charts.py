@@ -139,3 +139,65 @@ def test_histogram_marks_suppressed_counts_instead_of_drawing_bars():
     assert list(bars.x) == [6.0] and list(bars.y) == [40]
     assert (list(small.x), list(small.y), small.name) == ([2.0, 14.0], [0, 0], "<11: suppressed, not drawn")
     assert (list(hidden.x), hidden.name) == ([10.0], "*: suppressed, not drawn")
+
+
+# One agency, one look: an agency's colour and symbol come from its place among all the
+# agencies a chart is given (``labels``), whatever rows, and in whatever order, it draws.
+EVERY_AGENCY = {f"A{n:02d}": f"Agency {n}" for n in range(1, 10)}  # nine: the seven colours come round
+
+
+def _looks(traces, colour_of) -> dict[str, tuple[str, str]]:
+    return {t.name: (colour_of(t), t.marker.symbol) for t in traces if t.name in EVERY_AGENCY.values()}
+
+
+def test_an_agency_keeps_its_colour_and_symbol_from_chart_to_chart():
+    months = [dt.date(2026, 1, 31), dt.date(2026, 2, 28)]
+    # The trend lists A05 first and A02 last; the curves draw other agencies, in another order.
+    trend = pl.DataFrame({"agency_id": ["A05", "A05", "A09", "A09", "A01", "A01", "A02", "A02"],
+                          "month": months * 4, "rate": [0.5, 0.6, 0.7, 0.8, 0.9, 0.8, 0.4, 0.5]})
+    curves = pl.DataFrame({"agency_id": ["A02", "A02", "A09", "A09", "A07", "A07", "A05", "A05"],
+                           "hours": [0.0, 5.0] * 4, "share_not_reached": [1.0, 0.4] * 4})
+    funnel = pl.DataFrame({"agency_id": ["A09", "A03", "A02"], "met": [5, 6, 7], "due": [10, 10, 10]})
+    lines = _looks(charts.trend_lines(trend, "month", "rate", "agency_id", "t", "y", EVERY_AGENCY).data,
+                   lambda t: t.line.color)
+    steps = _looks(charts.survival_curves(curves, {"standard": 24.0}, EVERY_AGENCY, "t").data,
+                   lambda t: t.line.color)
+    dots = _looks(charts.funnel_plot(funnel, "met", "due", "met", "t", EVERY_AGENCY).data,
+                  lambda t: t.marker.color)
+    assert set(lines) == {"Agency 5", "Agency 9", "Agency 1", "Agency 2"}
+    assert set(steps) == {"Agency 2", "Agency 9", "Agency 7", "Agency 5"}
+    for name in set(lines) & set(steps):
+        assert lines[name] == steps[name], name
+    for name in set(dots) & (set(lines) | set(steps)):
+        assert dots[name] == {**lines, **steps}[name], name
+    # Keyed by the sorted ids of all agencies: A01 is the first, A05 the fifth, wherever they are drawn.
+    assert lines["Agency 1"] == (charts.BLUE, "circle") == charts.agency_style("A01", EVERY_AGENCY)
+    assert lines["Agency 5"] == (charts.AGENCY_COLOURS[4], charts.AGENCY_SYMBOLS[4])
+
+
+def test_past_seven_agencies_a_colour_comes_back_with_a_symbol_of_its_own():
+    looks = [charts.agency_style(agency, EVERY_AGENCY) for agency in EVERY_AGENCY]
+    assert len(set(looks)) == 9
+    # Seven colours, none of them the black of standards and outlines, each with its own symbol.
+    assert [colour for colour, _ in looks[:7]] == charts.AGENCY_COLOURS and charts.BLACK not in charts.AGENCY_COLOURS
+    assert len({symbol for _, symbol in looks[:7]}) == 7
+    eighth, ninth = looks[7], looks[8]
+    assert eighth[0] == looks[0][0] and eighth[1] != looks[0][1]
+    assert ninth[0] == looks[1][0] and ninth[1] != looks[1][1]
+    # Drawn, the ninth agency's line differs from the second's by its symbol.
+    trend = pl.DataFrame({"agency_id": ["A09", "A02"], "month": [dt.date(2026, 1, 31)] * 2, "rate": [0.5, 0.6]})
+    second_line, ninth_line = charts.trend_lines(trend, "month", "rate", "agency_id", "t", "y", EVERY_AGENCY).data
+    assert (second_line.name, ninth_line.name) == ("Agency 2", "Agency 9")  # drawn in the order of the ids
+    assert ninth_line.line.color == second_line.line.color and ninth_line.marker.symbol != second_line.marker.symbol
+    # No two of the first 64 agencies share both colour and symbol.
+    many = [f"B{n:03d}" for n in range(64)]
+    assert len({charts.agency_style(agency, many) for agency in many}) == 64
+
+
+def test_agency_styles_do_not_depend_on_the_rows_a_chart_draws():
+    # Without the other agencies in ``labels`` the lone agency would be the first (blue);
+    # with them it keeps its own place.
+    lone = pl.DataFrame({"agency_id": ["A03"], "met": [5], "due": [10]})
+    dot = charts.funnel_plot(lone, "met", "due", "met", "t", EVERY_AGENCY).data[-1]
+    assert (dot.marker.color, dot.marker.symbol) == charts.agency_style("A03", EVERY_AGENCY) == (
+        charts.AGENCY_COLOURS[2], charts.AGENCY_SYMBOLS[2])

@@ -11,6 +11,7 @@ by default ``settings()``); the words for each status from ``metrics.report.labe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -49,6 +50,40 @@ STATUS_STYLE = {
     "completed_on_time": (GREEN, "", "circle"),
     "completed_late": (ORANGE, "/", "square"),
 }
+
+# Agency identity: the Okabe–Ito colours but black, which draws standards, centre lines and
+# the outline of a funnel dot outside its limits; and the series symbols with two more.
+AGENCY_COLOURS = [colour for colour in SERIES if colour != BLACK]
+AGENCY_SYMBOLS = [*SYMBOLS, "pentagon", "hexagram"]
+
+
+def agency_style(agency_id: str, agencies: Iterable[str]) -> tuple[str, str]:
+    """The fixed (colour, marker symbol) of an agency, the same in every chart, page and mode.
+
+    The agency's position ``i`` in the *sorted* ids of ``agencies`` picks them: colour
+    ``AGENCY_COLOURS[i mod 7]`` (the seven Okabe–Ito colours other than black) and symbol
+    ``AGENCY_SYMBOLS[(i mod 7 + i // 7) mod 10]``. The first seven agencies each get their
+    own colour and their own symbol (so telling them apart never depends on colour alone);
+    from the eighth on the colours come round again, each with a symbol its colour has not
+    had before, so no two of the first 70 agencies share both.
+
+    ``agencies`` is every agency the chart could name (the ``labels`` a builder is given:
+    all agencies the visitor may see, or all agencies of the deck), not the rows it happens
+    to draw, so leaving an agency out of one chart does not recolour the others. An id
+    missing from ``agencies`` is placed among them as if it were listed.
+    """
+    ordered = sorted(set(agencies) | {agency_id})
+    index = ordered.index(agency_id)
+    shade = index % len(AGENCY_COLOURS)
+    return AGENCY_COLOURS[shade], AGENCY_SYMBOLS[(shade + index // len(AGENCY_COLOURS)) % len(AGENCY_SYMBOLS)]
+
+
+def _agency_styles(labels: dict[str, str], drawn: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``agency_style`` of each drawn agency among all those ``labels`` names (and any it lacks)."""
+    drawn = list(dict.fromkeys(drawn))
+    every = set(labels) | set(drawn)
+    return {agency: agency_style(agency, every) for agency in drawn}
+
 
 FONT_SIZE = 16
 
@@ -174,16 +209,19 @@ def trend_lines(
     if trend.is_empty():
         return empty_figure("Nothing to show for these filters.")
     labels = labels or {}
+    names = sorted(trend[series].unique().to_list())  # the legend in the same order in every chart
+    styles = _agency_styles(labels, names)  # each series (an agency) keeps its look in every chart
     fig = go.Figure()
-    for index, (name,) in enumerate(trend.select(series).unique(maintain_order=True).iter_rows()):
+    for name in names:
         rows = trend.filter(pl.col(series) == name).sort(x)
+        colour, symbol = styles[name]
         fig.add_scatter(
             x=rows[x],
             y=rows[y],
             mode="lines+markers",
             name=labels.get(name, str(name)),
-            line={"color": SERIES[index % len(SERIES)], "width": 2.5},
-            marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 7},
+            line={"color": colour, "width": 2.5},
+            marker={"symbol": symbol, "size": 7},
         )
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dash", line_color=BLACK)
@@ -277,18 +315,18 @@ def funnel_plot(
     # Each agency keeps a colour and a symbol, named in the legend: at large volumes the
     # funnel is narrow and labels on the dots would pile up. Dots outside the 99.8% limits
     # get a heavy outline: those differences are not chance.
-    for index, (agency, volume, rate, low, high) in enumerate(
-        zip(frame["agency_id"], frame[trials], rates, lower, upper, strict=True)
-    ):
+    styles = _agency_styles(labels, frame["agency_id"])
+    for agency, volume, rate, low, high in zip(frame["agency_id"], frame[trials], rates, lower, upper, strict=True):
         outside = rate < low or rate > high
+        colour, symbol = styles[agency]
         fig.add_scatter(
             x=[volume],
             y=[rate],
             mode="markers",
             name=labels.get(agency, agency),
             marker={
-                "color": SERIES[index % len(SERIES)],
-                "symbol": SYMBOLS[index % len(SYMBOLS)],
+                "color": colour,
+                "symbol": symbol,
                 "size": 15 if outside else 11,
                 "line": {"color": BLACK, "width": 3} if outside else {"color": "white", "width": 1},
             },
@@ -358,15 +396,20 @@ def survival_curves(
     if curves.is_empty():
         return empty_figure("No referrals for these filters.")
     fig = go.Figure()
-    for index, (agency,) in enumerate(curves.select("agency_id").unique(maintain_order=True).iter_rows()):
+    agencies = curves["agency_id"].unique(maintain_order=True).to_list()
+    styles = _agency_styles(labels, agencies)
+    for agency in agencies:
         rows = curves.filter(pl.col("agency_id") == agency).sort("hours")
+        colour, symbol = styles[agency]
         fig.add_scatter(
             x=rows["hours"],
             y=rows["share_not_reached"],
-            mode="lines",
+            # The agency's symbol on a few of its steps (and in the legend), as in its other charts.
+            mode="lines+markers",
             line_shape="hv",
             name=labels.get(agency, agency),
-            line={"color": SERIES[index % len(SERIES)], "width": 2.5},
+            line={"color": colour, "width": 2.5},
+            marker={"symbol": symbol, "size": 8, "maxdisplayed": 12},
             hovertemplate="%{x:.1f} h: %{y:.0%} not yet reached<extra>" + labels.get(agency, agency) + "</extra>",
         )
     for name, hours in standards.items():
