@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard.auth import current_access
+from dashboard.components import collect_offered_tables, workbook_download
 from dashboard.data import database_key, empty_core_tables
 from dashboard.navigation import PAGES
 from dashboard.presenting import banner
@@ -32,4 +33,7 @@ if empty and page.url_path != "data-quality":
     )
     st.page_link("app_pages/data_quality.py", label="Data quality", icon=":material/fact_check:")
     st.stop()
+collect_offered_tables()
 page.run()
+# Every table the page offered, in one workbook, at the bottom of the page.
+workbook_download(page.url_path)

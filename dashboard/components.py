@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard.data import database_key, date_range, extract_dir, extract_info
+from dashboard.navigation import PAGES
 from dashboard.presenting import presenting, public_download
-from metrics.measures.docs import measure_text
+from dashboard.state import FILTERS_KEY, OVERSIGHTS, agency_labels
+from metrics.disclosure.suppression import small_marker
+from metrics.measures.docs import first_sentence, measure_text
+from metrics.measures.registry import BY_NAME
+from metrics.policy.settings import settings
 from metrics.report.charts import p_chart
 from metrics.report.export import to_csv_text
 from metrics.report.labels import Column
 from metrics.report.views import Metric
+from metrics.report.workbook import workbook
+
+# The tables this run of the page offered for download, for its workbook: name -> (table, the
+# slug of its definition in docs/measures.md or None). The router empties it before each run.
+OFFERED_KEY = "offered_tables"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def chart_with_definition(
@@ -23,7 +37,7 @@ def chart_with_definition(
     chart, words = st.columns([3, 1], gap="medium")
     with chart:
         st.plotly_chart(figure, width="stretch", key=key, theme=None, config={"displaylogo": False})
-        download(data, file_name)
+        download(data, file_name, definition=measure)
     with words:
         st.markdown(measure_text(measure))
 
@@ -55,9 +69,26 @@ def metric_row(metrics: list[Metric | None], columns: int | None = None) -> None
 COUNT_TEXT = r"^(\d+|<\d+|\*)$"
 
 
-def download(data: pl.DataFrame, file_name: str, label: str = "Download these figures (CSV)") -> None:
-    """A CSV of ``data``; while presenting, labelled and named as the public version it then is."""
-    label, file_name = public_download(label, file_name)
+def report_dated(file_name: str) -> str:
+    """``file_name`` with the report date before its suffix: ``caseload_staff.csv`` becomes
+    ``caseload_staff_2026-10-31.csv`` (as it is before the sidebar's filters are set)."""
+    filters = st.session_state.get(FILTERS_KEY)
+    if filters is None:
+        return file_name
+    path = Path(file_name)
+    return f"{path.stem}_{filters.as_of.isoformat()}{path.suffix}"
+
+
+def download(
+    data: pl.DataFrame, file_name: str, label: str = "Download these figures (CSV)", definition: str | None = None
+) -> None:
+    """A CSV of ``data``, named ``<file_name's stem>_<report date>[_public].csv``; while presenting,
+    labelled and named as the public version it then is. The table also goes in the page's workbook,
+    with ``definition`` (a section of docs/measures.md) or its measure's."""
+    offered = st.session_state.get(OFFERED_KEY)
+    if offered is not None:
+        offered[Path(file_name).stem] = (data, definition)
+    label, file_name = public_download(label, report_dated(file_name))
     st.download_button(
         label,
         to_csv_text(data),
@@ -69,8 +100,17 @@ def download(data: pl.DataFrame, file_name: str, label: str = "Download these fi
     )
 
 
-def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None, height: int | str = "auto") -> None:
-    """A table with its own download button holding exactly the rows shown."""
+def table(
+    data: pl.DataFrame,
+    file_name: str,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+    definition: str | None = None,
+) -> None:
+    """A table with its own download button holding exactly the rows shown.
+
+    Streamlit's own export of the table is off (``client.disableDataExport`` in
+    streamlit_config.toml): the button is the one way out, and it follows presentation mode."""
     if data.is_empty():
         st.info("Nothing to show for these filters.")
         return
@@ -80,7 +120,7 @@ def table(data: pl.DataFrame, file_name: str, column_config: dict | None = None,
         # Only the screen gets the text cells; the download keeps numbers a spreadsheet can sum.
         shown, config = _blank_when_empty(data, _counts_to_the_right(data, config))
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
-    download(data, file_name)
+    download(data, file_name, definition=definition)
 
 
 def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, column_config: dict | None = None) -> None:
@@ -89,7 +129,7 @@ def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, colu
     with words:
         st.markdown(measure_text(measure))
     with figures:
-        table(data, file_name, column_config)
+        table(data, file_name, column_config, definition=measure)
 
 
 def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:
@@ -149,3 +189,95 @@ def monthly_p_chart(rows: pl.DataFrame, shown: pl.DataFrame, successes: str, tri
         file_name,
         key="pchart",
     )
+
+
+# ---------------------------------------------------------------------------
+# The page's workbook
+
+
+def collect_offered_tables() -> None:
+    """Start this run's list of the tables offered for download (the router calls it before the page)."""
+    st.session_state[OFFERED_KEY] = {}
+
+
+def workbook_download(url_path: str) -> None:
+    """One Excel workbook of every table this run of the page offered, with a sheet saying what
+    they hold: ``<page>_<report date>[_public].xlsx``. Nothing when the page offered no table."""
+    offered: dict[str, tuple[pl.DataFrame, str | None]] = st.session_state.get(OFFERED_KEY) or {}
+    if not offered:
+        return
+    page = (url_path or next(entry.url_path for entry in PAGES if entry.default)).replace("-", "_")
+    tables = {name: frame for name, (frame, _) in offered.items()}
+    definitions = {name: _definition(name, slug) for name, (_, slug) in offered.items()}
+    label, file_name = public_download("Download every table on this page (Excel)", report_dated(f"{page}.xlsx"))
+    st.divider()
+    st.download_button(
+        label,
+        workbook(tables, about_these_figures(), definitions),
+        file_name=file_name,
+        mime=XLSX,
+        on_click="ignore",
+        icon=":material/table_view:",
+        key="download-workbook",
+        help="A sheet per table above, numbers as numbers and dates as dates, and a first sheet saying "
+        "which extract, filters and mode they come from.",
+    )
+
+
+def about_these_figures() -> dict[str, str]:
+    """What the workbook's first sheet says of its figures: extract, dates, filters, mode, software."""
+    database = database_key()
+    info = extract_info(database)
+    filters = st.session_state[FILTERS_KEY]
+    first, last = date_range(database)
+    if filters.period_start is None and filters.period_end is None:
+        window = "all"
+    else:
+        window = f"{(filters.period_start or first).isoformat()} to {(filters.period_end or last).isoformat()}"
+    names = agency_labels()
+    limit = settings().suppression_max_count
+    oversight = st.session_state.get("oversight") or list(OVERSIGHTS)
+    if presenting():
+        mode = (
+            f"on: counts of 1 to {limit} people show as {small_marker()}, a figure hidden so that another "
+            "cannot be worked out shows as *, and rates resting on them are blank"
+        )
+    else:
+        mode = "off: exact figures, for use within the agency (not for sharing outside it)"
+    try:
+        version = importlib.metadata.version("recovery-oversight")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown (not installed)"
+    return {
+        "Extract": extract_dir().name,
+        "Extract fingerprint": info.get("fingerprint", ""),
+        "Extract date": info.get("extract_date", ""),
+        "Report date": filters.as_of.isoformat(),
+        "Counting window": window,
+        "Oversight": ", ".join(oversight),
+        "Agencies": ", ".join(names.get(a, a) for a in filters.agencies) if filters.agencies else "all",
+        "Service levels": ", ".join(filters.service_levels) if filters.service_levels else "all",
+        "Presentation mode": mode,
+        "Suppression rule": f"counts of 1 to {limit} people are suppressed while presenting "
+        f"(suppression_max_count = {limit})",
+        "Made": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "Software": f"recovery-oversight {version}",
+    }
+
+
+def _definition(name: str, slug: str | None) -> str:
+    """The one-sentence definition of a table: of the section named where it is shown, else of
+    the measure it is (or whose name it starts with), else none."""
+    if slug is None:
+        measures = [measure for measure in BY_NAME if name == measure or name.startswith(f"{measure}_")]
+        slug = BY_NAME[max(measures, key=len)].definition if measures else None
+    if slug is None:
+        return ""
+    sentence = first_sentence(slug)
+    opening, listed, _ = sentence.partition(":  - ")
+    if listed:  # a sentence opening a list: its opening
+        return f"{opening}."
+    if sentence.startswith("- "):  # a section that is a list: what its measure counts
+        described = [measure.description for measure in BY_NAME.values() if measure.definition == slug]
+        return f"{slug.replace('-', ' ').capitalize()}: {described[0]}." if described else sentence[2:]
+    return sentence

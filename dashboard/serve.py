@@ -37,6 +37,7 @@ LAZILY_IMPORTED = (
     "holidays.countries",
     "plotly.io",
     "plotly.tools",
+    "polars.io.spreadsheet._write_utils",  # by DataFrame.write_excel, for the page's workbook
     "kaleido",
 )
 DASHBOARD_DIR = Path(dashboard.__file__).parent

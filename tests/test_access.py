@@ -19,7 +19,7 @@ from streamlit.testing.v1.util import patch_config_options
 from metrics.extract.loader import connect
 from metrics.policy.access import Access, AccessError, access_file_path, load_access_file, restrict
 from metrics.policy.filters import Filters
-from tests.test_app import APP, PAGES, demo_extract, downloads  # noqa: F401 - shared fixtures
+from tests.test_app import APP, PAGES, demo_extract, download_text, downloads  # noqa: F401 - shared fixtures
 
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",
                  "client_id": "test", "client_secret": "test",
@@ -218,7 +218,7 @@ def test_a_user_limited_to_one_agency_receives_nothing_of_another(signed_in_app,
     app.switch_page(page)
     app.run()
     assert not app.exception, [e.message for e in app.exception]
-    shown = sent_to_browser(app) + "\n".join(data.decode("utf-8") for _, data in downloads.values())
+    shown = sent_to_browser(app) + "\n".join(download_text(name, data) for name, data in downloads.values())
     others = [(agency_id, name) for agency_id, name, _ in agencies if agency_id != allowed]
     leaked = [value for agency_id, name in others for value in (agency_id, name) if value in shown]
     assert leaked == []

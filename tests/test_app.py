@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import polars as pl
@@ -59,11 +60,28 @@ def downloads(monkeypatch) -> dict[str, tuple[str | None, bytes]]:
     return offered
 
 
+def undated(file_name: str) -> str:
+    """A download's name without its report date: ``caseload_staff_2026-06-30.csv`` is ``caseload_staff.csv``,
+    ``caseload_trend_2026-06-30_public.csv`` is ``caseload_trend_public.csv``."""
+    return re.sub(r"_\d{4}-\d{2}-\d{2}(?=(_public)?\.\w+$)", "", file_name)
+
+
+def download_text(file_name: str | None, data: bytes) -> str:
+    """A download as text: a CSV as written, a workbook (.xlsx) as the values of its cells."""
+    if not (file_name or "").endswith(".xlsx"):
+        return data.decode("utf-8")
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+                     for value in row if value is not None)
+
+
 def offered_csv(at: AppTest, downloads: dict, file_name: str) -> pl.DataFrame:
     for button in at.download_button:
         file_id = Path(button.proto.url).stem
         name, data = downloads[file_id]
-        if name == file_name:
+        if undated(name) == file_name:
             return pl.read_csv(io.BytesIO(data), try_parse_dates=True)
     raise AssertionError(f"no download named {file_name}")
 

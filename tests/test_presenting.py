@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from metrics.policy.settings import settings
 from tests.conftest import BASE_TABLES, write_extract
 from tests.test_access import agencies, signed_in_app  # noqa: F401 - shared fixtures
-from tests.test_app import APP, PAGES, demo_extract, downloads, first_bhd_agency, visit  # noqa: F401 - shared fixtures
+from tests.test_app import APP, PAGES, demo_extract, downloads, first_bhd_agency, undated, visit  # noqa: F401 - shared fixtures
 
 MAX = settings().suppression_max_count
 SMALL, HIDDEN = f"<{MAX + 1}", "*"
@@ -55,11 +55,13 @@ def present(at: AppTest, page: str, **filters) -> AppTest:
 
 
 def offered(at: AppTest, downloads: dict) -> dict[str, tuple[str, bytes]]:  # noqa: F811
-    """The downloads this run offers: file name -> (button label, contents)."""
+    """The downloads this run offers: file name without its report date -> (button label, contents).
+    The page's workbook is left out (tests/test_workbook.py reads it)."""
     found = {}
     for button in at.get("download_button"):
         name, data = downloads[Path(button.proto.url).stem]
-        found[name] = (button.proto.label, data)
+        if not name.endswith(".xlsx"):
+            found[undated(name)] = (button.proto.label, data)
     return found
 
 

@@ -18,6 +18,7 @@ import subprocess
 import pytest
 
 from tests.serving import PAGES, RUNNING, browser, free_port, screenshot, served  # noqa: F401 - shared fixture
+from tests.test_app import download_text
 
 ONE_AGENCY_USER = "sup@lakeshore.example"
 ALL_AGENCIES_USER = "Boss@DHS.example"
@@ -132,7 +133,9 @@ class Session:
     def download(self, button) -> bytes:
         with self.page.expect_download(timeout=180_000) as started:
             button.click()
-        return started.value.path().read_bytes()
+        name, data = started.value.suggested_filename, started.value.path().read_bytes()
+        # A workbook is searched as the values of its cells, as a CSV is as its text.
+        return download_text(name, data).encode("utf-8") if name.endswith(".xlsx") else data
 
     def screenshots(self, name: str) -> None:
         for width, height in WINDOWS:

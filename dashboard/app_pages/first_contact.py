@@ -73,7 +73,8 @@ chart_with_definition(
     ),
     "time-to-first-contact",
     view.agency_table(figures.table("agency"), labels),
-    "first_contact_agency.csv",
+    # Named for the kind of referral it counts: the file leaves the page without the choice above it.
+    "first_contact_agency_emergency.csv" if emergency else "first_contact_agency.csv",
     key="rates",
 )
 
