@@ -1,4 +1,5 @@
-"""The filters shared by every page: drawn in the sidebar by the router, kept for the session."""
+"""The filters shared by every page: drawn in the sidebar by the router, kept for the session and
+in the address (``metrics.policy.link``), so that a link, a reload or a page switch keeps the view."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import streamlit as st
 
 from dashboard.auth import refuse, session_access, who_is_looking
 from dashboard.data import agencies, database_key, date_range
-from dashboard.presenting import presentation_toggle
+from dashboard.presenting import PRESENTING_KEY, presentation_toggle, presenting
 from metrics.extract.schema import SERVICE_LEVELS
 from metrics.policy.access import Access, restrict
 from metrics.policy.filters import Filters
+from metrics.policy.link import PARAMETERS, Extent, View, link_params, read_link
+from metrics.policy.quarters import default_report_date
 from metrics.report.views import named
 
 FILTERS_KEY = "filters"
+LINK_KEY = "link"  # the query parameters this session last wrote into the address
 OVERSIGHTS = ("BHD", "DCTS")
 
 
@@ -33,13 +37,15 @@ def sidebar_filters() -> Filters:
                "Please ask the dashboard's administrator.")
     # From the first event to the extract's date: later rows are dated after it was taken.
     first, last = date_range(database)
+    # Widgets set from the link take no default: the link's value is theirs.
+    linked = follow_link(Extent(first, last, all_agencies(database), SERVICE_LEVELS, OVERSIGHTS), access)
     presentation_toggle(sidebar)
     sidebar.header("Filters")
     oversight = sidebar.segmented_control(
         "Oversight",
         OVERSIGHTS,
         selection_mode="multi",
-        default=list(OVERSIGHTS),
+        default=None if "oversight" in linked else list(OVERSIGHTS),
         key="oversight",
         persist_state="session",
         help="BHD: Recovery Support Agencies (RSC, CM). DCTS: county and tribal CRS programs.",
@@ -64,7 +70,7 @@ def sidebar_filters() -> Filters:
     )
     as_of = sidebar.date_input(
         "As of",
-        value=last,
+        value=None if "as_of" in linked else default_report_date(last),
         min_value=first,
         max_value=last,
         key="as_of",
@@ -80,6 +86,15 @@ def sidebar_filters() -> Filters:
         persist_state="session",
     )
     start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+    write_link(View(
+        as_of=as_of,
+        period_start=start if start and start > first else None,
+        period_end=end if end and end < last else None,
+        oversight=tuple(oversight) if len(oversight) < len(OVERSIGHTS) else None,
+        agencies=tuple(chosen) or None,
+        service_levels=tuple(levels) or None,
+        presenting=presenting(),
+    ))
     if chosen:
         selected = tuple(chosen)
     elif len(oversight) < len(OVERSIGHTS):
@@ -100,8 +115,62 @@ def sidebar_filters() -> Filters:
     return filters
 
 
+def follow_link(extent: Extent, access: Access) -> set[str]:
+    """Set the sidebar's widgets from the address when it holds a view this session did not write: a
+    link just opened (or reloaded), or the browser's back and forward buttons. Returns the widget keys set.
+
+    The link is read under the visitor's access (``metrics.policy.link.read_link``): an agency they
+    may not see is left out, as the sidebar would never offer it. What cannot be used is ignored and
+    said, naming only the parameter; the address is then rewritten without it (``write_link``).
+    """
+    given = {name: st.query_params.get_all(name) for name in PARAMETERS if name in st.query_params}
+    written = st.session_state.get(LINK_KEY)
+    if written is not None and (not given or given == written):
+        # The session's own view, or a page switch that left the parameters behind: the widgets hold it.
+        return set()
+    link = read_link(given, extent, access)
+    if link.problems:
+        st.warning("\n".join(f"- The link's {problem}" for problem in link.problems), icon=":material/link_off:")
+    view = link.view
+    values = {
+        "oversight": list(view.oversight or OVERSIGHTS),
+        "agencies": list(view.agencies or ()),
+        "service_levels": list(view.service_levels or ()),
+        "as_of": view.as_of or default_report_date(extent.last),
+        "period": (view.period_start or extent.first, view.period_end or extent.last),
+        PRESENTING_KEY: view.presenting,
+    }
+    if written is None:
+        # A new session: its widgets start from their defaults, so only what the link chose is set.
+        chosen = {"oversight": view.oversight, "agencies": view.agencies, "service_levels": view.service_levels,
+                  "as_of": view.as_of, "period": view.period_start or view.period_end,
+                  PRESENTING_KEY: view.presenting}
+        values = {key: value for key, value in values.items() if chosen[key]}
+    for key, value in values.items():
+        st.session_state[key] = value
+    return set(values)
+
+
+def write_link(view: View) -> None:
+    """Put ``view`` in the address, in place of the parameters there, and keep it as the session's own."""
+    wanted = link_params(view)
+    given = {name: st.query_params.get_all(name) for name in PARAMETERS if name in st.query_params}
+    if given != {name: [value] for name, value in wanted.items()}:
+        for name in given:
+            del st.query_params[name]
+        for name, value in wanted.items():
+            st.query_params[name] = value
+    st.session_state[LINK_KEY] = {name: [value] for name, value in wanted.items()}
+
+
 def current_filters() -> Filters:
     return st.session_state[FILTERS_KEY]
+
+
+def all_agencies(database: str) -> dict[str, str]:
+    """Every agency of the extract and its oversight, for reading links (which narrow them by access)."""
+    listed = agencies(database)
+    return dict(zip(listed["agency_id"], listed["oversight"], strict=True))
 
 
 def visible_agencies(access: Access) -> pl.DataFrame:

@@ -8,7 +8,8 @@ import polars as pl
 
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
-from metrics.report.views.overview import selected_oversights, tiles
+from metrics.report.views.context import selected_oversights
+from metrics.report.views.overview import tiles
 from tests.test_app import app, demo_extract, visit  # noqa: F401 - shared fixtures
 
 AGENCIES = pl.DataFrame({"agency_id": ["A1", "A2"], "oversight": ["BHD", "DCTS"]})

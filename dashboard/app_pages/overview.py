@@ -9,6 +9,7 @@ from dashboard.data import agencies, database_key, date_range, measure
 from dashboard.presenting import deck_download, presenting
 from dashboard.state import current_filters
 from metrics.policy.settings import settings
+from metrics.report.views.context import selected_oversights
 
 filters = current_filters()
 database = database_key()
@@ -21,7 +22,7 @@ tiles = view.tiles(
     presenting(),
     lambda name, counted: measure(name, database, counted),
     settings(),
-    view.selected_oversights(agencies(database), filters),
+    selected_oversights(agencies(database), filters),
 )
 columns = st.columns(3)
 for index, tile in enumerate(tiles):

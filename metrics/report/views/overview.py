@@ -117,8 +117,3 @@ def tiles(filters: Filters, public: bool, frame_of: FrameOf, rules: Settings,
 def download_rows(shown: list[Tile]) -> pl.DataFrame:
     return pl.DataFrame([tile.row for tile in shown])
 
-
-def selected_oversights(agencies: pl.DataFrame, filters: Filters) -> frozenset[str]:
-    """The oversights of the agencies the filters keep (``agencies``: the extract's, with ``oversight``)."""
-    kept = agencies if filters.agencies is None else agencies.filter(pl.col("agency_id").is_in(list(filters.agencies)))
-    return frozenset(kept["oversight"].to_list())
