@@ -319,15 +319,12 @@ def test_nothing_hidden_can_be_worked_out_on_the_adherence_page(app, downloads):
     reader, big, counts = Reader(), 10**7, ["periods_met", "periods_due", "rest"]
     within = ("periods_met", "periods_due")
     raw = ["periods_met", "periods_due"]
-    staff = _rows(reader, files["adherence_staff_public.csv"].with_columns(pl.col("staff_id").fill_null("-")),
-                  ["agency_name", "service_level", "staff_id"], raw, big, within)
     level = _rows(reader, files["adherence_agency_public.csv"], ["agency_name", "service_level"], raw, big, within)
     agency = _rows(reader, files["adherence_funnel_public.csv"], ["agency_name"], raw, big, within)
     month_agency = _rows(reader, files["adherence_trend_public.csv"], ["agency_name", "month"], raw, big, within)
     month = _rows(reader, files["adherence_monthly_public.csv"], ["month"], raw, big, within)
     met, due = _metric(at, "Client contact periods met").help.removesuffix(" periods").split(" of ")
     everything = _rows(reader, pl.DataFrame({"periods_met": [met], "periods_due": [due]}), [], raw, big, within)
-    _sums(reader, staff, level, slice(0, 2), counts)
     _sums(reader, level, agency, slice(0, 1), counts)
     _sums(reader, month_agency, agency, slice(0, 1), counts)
     _sums(reader, month_agency, month, slice(1, 2), counts)
@@ -335,6 +332,18 @@ def test_nothing_hidden_can_be_worked_out_on_the_adherence_page(app, downloads):
     _sums(reader, month, everything, slice(0, 0), counts)
     assert len(reader.bounds) > 20, "the page hides figures"
     assert reader.pinned() == []
+
+
+@pytest.mark.parametrize("page,staff_file", [("app_pages/adherence.py", "adherence_staff"),
+                                             ("app_pages/training.py", "orientation_staff")])
+def test_presenting_shows_no_staff_member_one_by_one(app, downloads, page, staff_file):  # noqa: F811
+    at = present(app, page)
+    assert not [name for name in offered(at, downloads) if name.startswith(staff_file)]
+    assert any("not shown while presenting: it names staff one by one" in info.value for info in at.info)
+    # Inside the agency, the table is there.
+    at.sidebar.toggle(key="presenting").set_value(False)
+    at.run()
+    assert [name for name in offered(at, downloads) if name.startswith(staff_file)] == [f"{staff_file}.csv"]
 
 
 def test_nothing_hidden_can_be_worked_out_on_the_first_contact_page(app, downloads):  # noqa: F811

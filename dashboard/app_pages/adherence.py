@@ -5,7 +5,7 @@ import streamlit as st
 import metrics.report.views.adherence as view
 from dashboard.components import chart_with_definition, monthly_p_chart, table, table_with_definition
 from dashboard.data import database_key, measure
-from dashboard.presenting import as_shown
+from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
 from metrics.report.charts import funnel_plot, rate_with_intervals, trend_lines
 from metrics.report.labels import REQUIREMENTS, columns
@@ -89,7 +89,11 @@ chart_with_definition(
 )
 
 st.subheader("By staff member, lowest first")
-table(view.staff_table(figures.table("staff"), labels), "adherence_staff.csv", column_config=columns("adherence_staff"))
+if presenting():
+    st.info("Adherence by staff member is not shown while presenting: it names staff one by one.")
+else:
+    table(view.staff_table(figures.table("staff"), labels), "adherence_staff.csv",
+          column_config=columns("adherence_staff"))
 
 st.subheader("Care-coordination milestones")
 table_with_definition(

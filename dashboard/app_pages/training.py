@@ -34,7 +34,10 @@ else:
             column_config=columns("orientation_agency"),
         )
         st.subheader("Staff, those who missed the requirement first")
-        table(view.orientation_table(staff), "orientation_staff.csv", column_config=columns("orientation_staff"))
+        if presenting():
+            st.info("Orientation by staff member is not shown while presenting: it names staff one by one.")
+        else:
+            table(view.orientation_table(staff), "orientation_staff.csv", column_config=columns("orientation_staff"))
 
 st.header("Incidents")
 if not provides(database, "incidents"):
