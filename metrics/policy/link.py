@@ -32,7 +32,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 class View:
     """The sidebar's choices as a link carries them; None (False for ``presenting``) is the sidebar's default."""
 
-    as_of: dt.date | None = None  # None: the extract's last date
+    as_of: dt.date | None = None  # None: the default report date (the setting default_report_date)
     period_start: dt.date | None = None  # None: from the extract's first date
     period_end: dt.date | None = None  # None: to its last
     oversight: tuple[str, ...] | None = None  # None: every oversight
