@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.data import database_key, date_range, extract_dir, extract_info
+from dashboard.data import agencies, database_key, date_range, extract_dir, extract_info
 from dashboard.navigation import PAGES
 from dashboard.presenting import presenting, public_download
-from dashboard.state import FILTERS_KEY, OVERSIGHTS, agency_labels
+from dashboard.state import FILTERS_KEY, agency_labels
 from metrics.disclosure.suppression import small_marker
 from metrics.measures.docs import first_sentence, measure_text
 from metrics.measures.registry import BY_NAME
@@ -22,6 +22,7 @@ from metrics.report.charts import p_chart
 from metrics.report.export import to_csv_text
 from metrics.report.labels import Column
 from metrics.report.views import Metric
+from metrics.report.views.context import selected_oversights
 from metrics.report.workbook import workbook
 
 # The tables this run of the page offered for download, for its workbook: name -> (table, the
@@ -236,7 +237,8 @@ def about_these_figures() -> dict[str, str]:
         window = f"{(filters.period_start or first).isoformat()} to {(filters.period_end or last).isoformat()}"
     names = agency_labels()
     limit = settings().suppression_max_count
-    oversight = st.session_state.get("oversight") or list(OVERSIGHTS)
+    # As the line at the top of the page says it (metrics.report.views.context).
+    oversight = sorted(selected_oversights(agencies(database), filters))
     if presenting():
         mode = (
             f"on: counts of 1 to {limit} people show as {small_marker()}, a figure hidden so that another "

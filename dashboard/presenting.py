@@ -22,7 +22,6 @@ from metrics.measures.docs import measure_text
 from metrics.policy.access import Access
 from metrics.policy.quarters import Quarter, meetings_between
 from metrics.policy.settings import settings
-from metrics.policy.wording import count_text, rate_text  # noqa: F401 - pages' figures
 from metrics.store import db
 from metrics.store.cache import kept
 

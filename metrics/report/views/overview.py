@@ -102,8 +102,7 @@ def _tile(headline: Headline, filters: Filters, public: bool, frame_of: FrameOf,
     )
 
 
-def tiles(filters: Filters, public: bool, frame_of: FrameOf, rules: Settings,
-          selected: frozenset[str] = frozenset(("BHD", "DCTS"))) -> list[Tile]:
+def tiles(filters: Filters, public: bool, frame_of: FrameOf, rules: Settings, selected: frozenset[str]) -> list[Tile]:
     """A tile per headline, in the registry's order; ``selected`` holds the oversights the
     filters' agencies belong to, and a headline of another says "Not selected"."""
     shown = []
