@@ -1,5 +1,7 @@
 -- One row per plan of action or corrective action issued by $as_of, with its status on
--- $as_of and, for corrective actions, whether the written response came in time.
+-- $as_of and, for corrective actions, whether the written response came in time. A window
+-- ($period_start/$period_end) keeps the plans issued within it, and those issued before it
+-- still open or overdue on $as_of: work outstanding never drops out of view.
 WITH issued AS (
     SELECT plan_id, agency_id, kind, source, issued_on, due_on, parent_plan_id,
            -- A completion or response dated after $as_of has not happened yet.
@@ -35,6 +37,6 @@ SELECT $as_of AS as_of, plan_id, agency_id, kind, source, issued_on, due_on, com
        completed_on - issued_on AS days_to_complete
 FROM with_status
 WHERE ($agencies IS NULL OR list_contains($agencies, agency_id))
-  AND ($period_start IS NULL OR issued_on >= $period_start)
+  AND ($period_start IS NULL OR issued_on >= $period_start OR status IN ('open', 'overdue'))
   AND ($period_end IS NULL OR issued_on <= $period_end)
 ORDER BY status = 'overdue' DESC, days_overdue DESC, agency_id, issued_on, plan_id

@@ -154,7 +154,10 @@ def test_action_plans_per_agency(plans):
     }
 
 
-def test_action_plans_period_window_counts_plans_issued_within_it(build):
+def test_action_plans_window_keeps_plans_issued_within_it_and_older_ones_outstanding(build):
     con = build(replace={"agencies": AGENCIES, "action_plans": PLANS})
     frame = action_plans(con, Filters(as_of=D, period_start=dt.date(2026, 4, 1), period_end=dt.date(2026, 5, 31)))
-    assert sorted(frame["plan_id"].to_list()) == ["P3", "P5", "P8"]
+    # Issued from 1 April to 31 May: P3, P5, P8. Issued before and still overdue on D: P6 (1 March)
+    # and P10 (1 February); P1, P2 (completed) and P4 (escalated) are closed. P7 and P9, issued
+    # after the window, are left out even while open.
+    assert sorted(frame["plan_id"].to_list()) == ["P10", "P3", "P5", "P6", "P8"]
