@@ -125,24 +125,26 @@ def child_bare(files: list[str]) -> dict:
 
 def _page_calls(page: str):
     """The data calls a page makes with the sidebar's default filters (as the router draws them)."""
-    from dataclasses import replace
 
     from dashboard import data
     from metrics.measures.registry import HEADLINES, MEASURES
     from metrics.policy.filters import Filters
-    from metrics.report.headlines import headline_filters, previous_quarter
+    from metrics.policy.quarters import default_report_date
+    from metrics.policy.settings import settings
+    from metrics.policy.window import Window
 
     def calls():
         database = data.database_key()
         data.agencies(database)  # the sidebar, on every page
         first, last = data.date_range(database)
         data.load_summary(database)
-        filters = Filters(as_of=last)  # the sidebar's defaults: the latest date, the whole period
+        # The sidebar's defaults: the default report date and counting window.
+        window = Window(settings().default_window)
+        filters = window.counted(Filters(as_of=default_report_date(last)))
         if page == "overview":
-            earlier = replace(filters, as_of=previous_quarter(filters.as_of))
             for headline in HEADLINES:
-                data.measure(headline.measure, database, headline_filters(filters, headline))
-                data.measure(headline.measure, database, headline_filters(earlier, headline))
+                data.measure(headline.measure, database, filters)
+                data.measure(headline.measure, database, window.a_quarter_earlier(filters))
         elif page == "data_quality":
             data.rejects(database)
         else:

@@ -4,11 +4,12 @@ import streamlit as st
 
 from dashboard.auth import current_access
 from dashboard.components import collect_offered_tables, workbook_download
-from dashboard.data import agencies, database_key, empty_core_tables
+from dashboard.data import database_key, empty_core_tables
+from dashboard.layout import use_layout
 from dashboard.navigation import PAGES
 from dashboard.presenting import banner, presenting
-from dashboard.state import agency_labels, sidebar_filters
-from metrics.report.views.context import context_line, selected_oversights
+from dashboard.state import agency_labels, current_oversights, current_window, sidebar_filters
+from metrics.report.views.context import context_line
 
 APP_TITLE = "Recovery Oversight"
 
@@ -43,11 +44,11 @@ page = st.navigation(sections)
 if page.url_path in aliases:
     page.run()  # leads away before anything is drawn
 st.set_page_config(page_title=f"{page.title} · {APP_TITLE}")
+use_layout()
 filters = sidebar_filters()
 banner()
 # What every figure below is of, in one line above the page.
-st.caption(context_line(filters, sorted(selected_oversights(agencies(database_key()), filters)), agency_labels(),
-                        presenting()))
+st.caption(context_line(filters, current_window(), sorted(current_oversights()), agency_labels(), presenting()))
 empty = empty_core_tables(database_key())
 if empty and page.url_path != "data-quality":
     # Zeros drawn from a core table without a single accepted row would look like real figures.

@@ -10,19 +10,19 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.data import agencies, database_key, date_range, extract_dir, extract_info
+from dashboard.data import database_key, extract_dir, extract_info
+from dashboard.layout import beside
 from dashboard.navigation import PAGES
 from dashboard.presenting import presenting, public_download
-from dashboard.state import FILTERS_KEY, agency_labels
+from dashboard.state import FILTERS_KEY, agency_labels, current_oversights, current_window
 from metrics.disclosure.suppression import small_marker
 from metrics.measures.docs import first_sentence, measure_text
 from metrics.measures.registry import BY_NAME
 from metrics.policy.settings import settings
 from metrics.report.charts import p_chart
 from metrics.report.export import to_csv_text
-from metrics.report.labels import Column
+from metrics.report.labels import Column, in_words
 from metrics.report.views import Metric
-from metrics.report.views.context import selected_oversights
 from metrics.report.workbook import workbook
 
 # The tables this run of the page offered for download, for its workbook: name -> (table, the
@@ -34,8 +34,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def chart_with_definition(
     figure: go.Figure, measure: str, data: pl.DataFrame, file_name: str, key: str | None = None
 ) -> None:
-    """The chart, its plain-language definition beside it, and the figures it shows as CSV below."""
-    chart, words = st.columns([3, 1], gap="medium")
+    """The chart, its plain-language definition beside it (or under it on a narrow screen), and the
+    figures it shows as CSV below."""
+    chart, words = beside(Path(file_name).stem)
     with chart:
         st.plotly_chart(figure, width="stretch", key=key, theme=None, config={"displaylogo": False})
         download(data, file_name, definition=measure)
@@ -45,16 +46,23 @@ def chart_with_definition(
 
 def as_column_config(columns: dict | None) -> dict:
     """Streamlit's column configuration for headers of ``metrics.report.labels``: a ``Column``
-    becomes a number column in its format (or a bar), a header or None stays as it is."""
+    becomes a number column in its format (or a bar), a percent one in whole points (the table
+    shows rates times 100: see ``_in_points``); a column of words, a header or None stays as it is."""
     config = {}
     for name, column in (columns or {}).items():
-        if isinstance(column, Column) and column.progress is not None:
-            low, high = column.progress
-            column = st.column_config.ProgressColumn(
-                column.label, format=column.format, help=column.help, min_value=low, max_value=high
-            )
+        if isinstance(column, Column) and column.words is not None:
+            column = column.label
         elif isinstance(column, Column):
-            column = st.column_config.NumberColumn(column.label, format=column.format, help=column.help)
+            number_format = POINTS if column.format == "percent" else column.format
+            if column.progress is not None:
+                low, high = column.progress
+                scale = 100 if column.format == "percent" else 1
+                column = st.column_config.ProgressColumn(
+                    column.label, format=number_format, help=column.help, min_value=low * scale,
+                    max_value=high * scale
+                )
+            else:
+                column = st.column_config.NumberColumn(column.label, format=number_format, help=column.help)
         config[name] = column
     return config
 
@@ -66,6 +74,8 @@ def metric_row(metrics: list[Metric | None], columns: int | None = None) -> None
             place.metric(metric.label, metric.value, help=metric.help, border=True)
 
 
+# A rate on screen: whole percentage points, as every headline and chart writes it (wording.rate_text).
+POINTS = "%.0f%%"
 # A count as a suppressed table shows it: the number, "<11" or "*".
 COUNT_TEXT = r"^(\d+|<\d+|\*)$"
 
@@ -115,22 +125,23 @@ def table(
     if data.is_empty():
         st.info("Nothing to show for these filters.")
         return
-    config = _dates_as_dates(data, as_column_config(column_config))
-    shown = data
-    if presenting():
-        # Only the screen gets the text cells; the download keeps numbers a spreadsheet can sum.
-        shown, config = _blank_when_empty(data, _counts_to_the_right(data, config))
+    data = in_words(data, column_config)
+    # Only the screen gets rates in points and text cells; the download keeps numbers a spreadsheet can sum.
+    shown = _in_points(data, column_config)
+    config = _dates_as_dates(shown, as_column_config(column_config))
+    shown, config = _blank_when_empty(shown, _counts_to_the_right(shown, config) if presenting() else config,
+                                      numbers=presenting())
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
     download(data, file_name, definition=definition)
 
 
 def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, column_config: dict | None = None) -> None:
-    """A table with the plain-language definition of its measure beside it."""
-    words, figures = st.columns([1, 3], gap="medium")
-    with words:
-        st.markdown(measure_text(measure))
+    """A table with the plain-language definition of its measure beside it (or under it on a narrow screen)."""
+    figures, words = beside(Path(file_name).stem)
     with figures:
         table(data, file_name, column_config, definition=measure)
+    with words:
+        st.markdown(measure_text(measure))
 
 
 def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:
@@ -153,22 +164,31 @@ def _counts_to_the_right(data: pl.DataFrame, column_config: dict) -> dict:
     return config
 
 
+def _in_points(data: pl.DataFrame, columns: dict | None) -> pl.DataFrame:
+    """Rates (the ``Column``s in the "percent" format) times 100, shown in ``POINTS``."""
+    rates = [name for name, column in (columns or {}).items()
+             if isinstance(column, Column) and column.format == "percent" and name in data.columns
+             and data.schema[name].is_numeric()]
+    return data.with_columns(pl.col(name) * 100 for name in rates) if rates else data
+
+
 def _as_text(value, number_format: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if number_format == "percent":
-        return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
     return number_format % value if number_format and number_format.startswith("%") else f"{value:g}"
 
 
-def _blank_when_empty(data: pl.DataFrame, column_config: dict) -> tuple[pl.DataFrame, dict]:
-    """A suppressed rate, median or date reads blank, as in the downloads, rather than "None":
-    a number or date column with empty cells becomes text in its own format."""
+def _blank_when_empty(data: pl.DataFrame, column_config: dict, numbers: bool) -> tuple[pl.DataFrame, dict]:
+    """An empty text or date reads blank rather than "None", and so, with ``numbers`` (while presenting),
+    does a suppressed rate or median, as in the downloads: such a column with empty cells becomes
+    text in its own format. (ISO dates sort as text as they do as dates; numbers would not, so
+    they stay numbers while not presenting.)"""
     config = dict(column_config)
+    data = data.with_columns(pl.col(pl.String).fill_null(""))
     for name, dtype in data.schema.items():
-        if not (dtype.is_numeric() or dtype == pl.Date) or not data[name].null_count():
+        if not ((numbers and dtype.is_numeric()) or dtype == pl.Date) or not data[name].null_count():
             continue
         column = config.get(name)
         label = column.get("label") if isinstance(column, dict) else column or name
@@ -178,13 +198,15 @@ def _blank_when_empty(data: pl.DataFrame, column_config: dict) -> tuple[pl.DataF
     return data, config
 
 
-def monthly_p_chart(rows: pl.DataFrame, shown: pl.DataFrame, successes: str, trials: str, file_name: str) -> None:
+def monthly_p_chart(rows: pl.DataFrame, shown: pl.DataFrame, successes: str, trials: str, file_name: str,
+                    center: float | None) -> None:
     """The rate of all shown agencies month by month as a p-chart, with its figures below.
 
-    ``rows`` are the months drawn, ``shown`` the table offered for download.
+    ``rows`` are the months drawn, ``shown`` the table offered for download, ``center`` the
+    page's headline rate (``metrics.report.views.overall_rate``).
     """
     chart_with_definition(
-        p_chart(rows, "month", successes, trials, "Month by month (p-chart)"),
+        p_chart(rows, "month", successes, trials, "Month by month (p-chart)", center),
         "month-by-month",
         shown,
         file_name,
@@ -230,15 +252,10 @@ def about_these_figures() -> dict[str, str]:
     database = database_key()
     info = extract_info(database)
     filters = st.session_state[FILTERS_KEY]
-    first, last = date_range(database)
-    if filters.period_start is None and filters.period_end is None:
-        window = "all"
-    else:
-        window = f"{(filters.period_start or first).isoformat()} to {(filters.period_end or last).isoformat()}"
     names = agency_labels()
     limit = settings().suppression_max_count
     # As the line at the top of the page says it (metrics.report.views.context).
-    oversight = sorted(selected_oversights(agencies(database), filters))
+    oversight = sorted(current_oversights())
     if presenting():
         mode = (
             f"on: counts of 1 to {limit} people show as {small_marker()}, a figure hidden so that another "
@@ -255,7 +272,7 @@ def about_these_figures() -> dict[str, str]:
         "Extract fingerprint": info.get("fingerprint", ""),
         "Extract date": info.get("extract_date", ""),
         "Report date": filters.as_of.isoformat(),
-        "Counting window": window,
+        "Counting window": current_window().describe(filters),
         "Oversight": ", ".join(oversight),
         "Agencies": ", ".join(names.get(a, a) for a in filters.agencies) if filters.agencies else "all",
         "Service levels": ", ".join(filters.service_levels) if filters.service_levels else "all",

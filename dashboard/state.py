@@ -14,9 +14,14 @@ from metrics.policy.access import Access, restrict
 from metrics.policy.filters import Filters
 from metrics.policy.link import PARAMETERS, Extent, View, link_params, read_link
 from metrics.policy.quarters import default_report_date
+from metrics.policy.settings import settings
+from metrics.policy.window import DATES, WINDOW_NAMES, WINDOWS, Window
 from metrics.report.views import named
+from metrics.report.views.context import selected_oversights
 
 FILTERS_KEY = "filters"
+WINDOW_KEY = "counting_window"
+OVERSIGHTS_KEY = "selected_oversights"
 LINK_KEY = "link"  # the query parameters this session last wrote into the address
 OVERSIGHTS = ("BHD", "DCTS")
 
@@ -77,19 +82,37 @@ def sidebar_filters() -> Filters:
         persist_state="session",
         help="Figures are as at the end of this day.",
     )
-    period = sidebar.date_input(
-        "Counting referrals, periods and plans from … to",
-        value=(first, last),
-        min_value=first,
-        max_value=last,
-        key="period",
+    default_window = settings().default_window
+    kind = sidebar.selectbox(
+        "Counting window",
+        WINDOWS,
+        # A widget set from the link takes no default: the link's value is its own.
+        index=0 if "window" in linked else WINDOWS.index(default_window),
+        format_func=WINDOW_NAMES.get,
+        key="window",
         persist_state="session",
+        help="What referrals, contact periods, plans and the months of trends are counted over, on the "
+        "overview and every page alike. Counts on the report date (caseloads, monitoring status) are "
+        "taken on it whatever the window.",
     )
-    start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+    if kind == DATES:
+        period = sidebar.date_input(
+            "Counting from … to",
+            value=(first, last),
+            min_value=first,
+            max_value=last,
+            key="period",
+            persist_state="session",
+        )
+        start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+        window = Window(DATES, start if start and start > first else None, end if end and end < last else None)
+    else:
+        window = Window(kind)
     write_link(View(
         as_of=as_of,
-        period_start=start if start and start > first else None,
-        period_end=end if end and end < last else None,
+        window=None if kind == default_window else kind,
+        period_start=window.start,
+        period_end=window.end,
         oversight=tuple(oversight) if len(oversight) < len(OVERSIGHTS) else None,
         agencies=tuple(chosen) or None,
         service_levels=tuple(levels) or None,
@@ -102,15 +125,11 @@ def sidebar_filters() -> Filters:
     else:
         selected = None
     filters = restrict(
-        Filters(
-            as_of=as_of,
-            agencies=selected,
-            service_levels=tuple(levels) or None,
-            period_start=start if start and start > first else None,
-            period_end=end if end and end < last else None,
-        ),
+        window.counted(Filters(as_of=as_of, agencies=selected, service_levels=tuple(levels) or None)),
         access,
     )
+    st.session_state[WINDOW_KEY] = window
+    st.session_state[OVERSIGHTS_KEY] = selected_oversights(agencies(database), filters)
     st.session_state[FILTERS_KEY] = filters
     return filters
 
@@ -137,13 +156,14 @@ def follow_link(extent: Extent, access: Access) -> set[str]:
         "agencies": list(view.agencies or ()),
         "service_levels": list(view.service_levels or ()),
         "as_of": view.as_of or default_report_date(extent.last),
+        "window": view.window or settings().default_window,
         "period": (view.period_start or extent.first, view.period_end or extent.last),
         PRESENTING_KEY: view.presenting,
     }
     if written is None:
         # A new session: its widgets start from their defaults, so only what the link chose is set.
         chosen = {"oversight": view.oversight, "agencies": view.agencies, "service_levels": view.service_levels,
-                  "as_of": view.as_of, "period": view.period_start or view.period_end,
+                  "as_of": view.as_of, "window": view.window, "period": view.period_start or view.period_end,
                   PRESENTING_KEY: view.presenting}
         values = {key: value for key, value in values.items() if chosen[key]}
     for key, value in values.items():
@@ -164,7 +184,17 @@ def write_link(view: View) -> None:
 
 
 def current_filters() -> Filters:
+    """The sidebar's filters, counting over its window."""
     return st.session_state[FILTERS_KEY]
+
+
+def current_window() -> Window:
+    return st.session_state[WINDOW_KEY]
+
+
+def current_oversights() -> frozenset[str]:
+    """The oversights of the agencies the filters keep (which may be fewer than the sidebar names)."""
+    return st.session_state[OVERSIGHTS_KEY]
 
 
 def all_agencies(database: str) -> dict[str, str]:

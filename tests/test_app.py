@@ -18,6 +18,9 @@ from dashboard.navigation import PAGE_FILES
 from metrics.extract.loader import connect
 from metrics.measures.registry import MEASURES, contract_first
 from metrics.policy.filters import Filters
+from metrics.policy.settings import settings
+from metrics.policy.window import Window
+from metrics.report.labels import columns, in_words
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = list(PAGE_FILES)
@@ -111,6 +114,8 @@ def test_every_page_renders_under_filter_combinations(app, page, choice, first_b
         app.sidebar.multiselect(key="agencies").set_value([first_bhd_agency])
         app.sidebar.multiselect(key="service_levels").set_value(["CM"])
     elif choice == "narrow_period":
+        app.sidebar.selectbox(key="window").set_value("dates")
+        app.run()
         app.sidebar.date_input(key="period").set_value((dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
     else:
         app.sidebar.date_input(key="as_of").set_value(dt.date(2024, 6, 30))
@@ -130,6 +135,10 @@ def test_filters_stay_put_between_pages(app):
         assert app.sidebar.multiselect(key="service_levels").value == ["RSC-I"]
 
 
+# The downloads of tables whose statuses are written in words (metrics.report.labels).
+TABLES_IN_WORDS = {"caseload_staff", "action_plans"}
+
+
 @pytest.mark.parametrize("page,file_name,measure,page_choice", [
     ("app_pages/caseload.py", "caseload_staff.csv", "caseload_staff", None),
     # These pages show one requirement, or one kind of referral, at a time (by default the first).
@@ -139,6 +148,8 @@ def test_filters_stay_put_between_pages(app):
     ("app_pages/action_plans.py", "action_plans.csv", "action_plans", None),
 ])
 def test_downloads_hold_the_filtered_figures(app, downloads, demo_extract, page, file_name, measure, page_choice):
+    """The download of a table holds the measure's rows for the sidebar's filters, over the
+    default counting window, its codes in the words the table shows them in."""
     app.run()
     as_of = dt.date(2026, 6, 30)
     app.sidebar.date_input(key="as_of").set_value(as_of)
@@ -148,8 +159,9 @@ def test_downloads_hold_the_filtered_figures(app, downloads, demo_extract, page,
     app.run()
     offered = offered_csv(app, downloads, file_name)
     output = next(o for o in MEASURES if o.name == measure)
-    expected = contract_first(output.compute(connect(demo_extract), Filters(as_of=as_of, service_levels=("RSC-I", "CM"))),
-                              output.contract_columns)
+    counted = Window(settings().default_window).counted(Filters(as_of=as_of, service_levels=("RSC-I", "CM")))
+    expected = in_words(contract_first(output.compute(connect(demo_extract), counted), output.contract_columns),
+                        columns(Path(file_name).stem) if Path(file_name).stem in TABLES_IN_WORDS else None)
     if page_choice is not None:
         expected = expected.filter(page_choice)
     # The page offers the rows of this filter (with readable names beside the ids), and every

@@ -51,9 +51,11 @@ def test_funnel_plot_places_each_agency_at_its_volume_and_rate():
     agencies = fig.data[-2:]
     assert [(t.name, t.x[0], t.y[0]) for t in agencies] == [("Alpha", 10, pytest.approx(0.9)),
                                                              ("Beta", 60, pytest.approx(0.5))]
-    # Two limit pairs (99.8% and 95%), and the overall rate 39/70 as the centre line.
-    assert len(fig.data) == 4 + 2
+    # Two limit pairs (99.8% and 95%), and the overall rate 39/70 = 55.7% as the centre line, named
+    # in the legend rather than on the plot, where its label would cross a dot.
+    assert len(fig.data) == 4 + 1 + 2
     assert fig.layout.shapes[0].y0 == pytest.approx(39 / 70)
+    assert fig.data[4].name == "overall 56%" and not fig.layout.annotations
 
 
 def test_funnel_plot_outlines_agencies_outside_the_99_8_percent_limits():
@@ -69,8 +71,22 @@ def test_p_chart_marks_months_outside_the_limits():
     months = [dt.date(2026, m, 1) for m in (1, 2, 3)]
     # Centre 150/300 = 0.5; with 100 cases the limits are 0.5 ± 0.15, so 0.9 is outside.
     frame = pl.DataFrame({"month": months, "met": [50, 10, 90], "due": [100, 100, 100]})
-    points = charts.p_chart(frame, "month", "met", "due", "t").data[-1]
+    points = charts.p_chart(frame, "month", "met", "due", "t", 0.5).data[-1]
     assert list(points.marker.symbol) == ["circle", "x", "x"]
+
+
+def test_the_p_charts_centre_is_the_headlines_rate():
+    # January is left out while presenting; the headline's 150/300 = 50% stays the centre, where
+    # the months drawn alone would put it at 100/200.
+    months = [dt.date(2026, m, 1) for m in (2, 3)]
+    frame = pl.DataFrame({"month": months, "met": [10, 90], "due": [100, 100]})
+    fig = charts.p_chart(frame, "month", "met", "due", "t", 0.5)
+    assert [shape.y0 for shape in fig.layout.shapes] == [0.5]
+    assert "centre 50%" in [trace.name for trace in fig.data]  # named in the legend
+    # The headline suppressed: the months alone, with neither centre nor limits.
+    fig = charts.p_chart(frame, "month", "met", "due", "t", None)
+    assert not fig.layout.shapes and [trace.name for trace in fig.data] == ["monthly rate"]
+    assert list(fig.data[0].marker.symbol) == ["circle", "circle"]
 
 
 def test_utilization_bars_show_the_rates_and_the_standard():

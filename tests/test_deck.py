@@ -11,8 +11,8 @@ import pytest
 from metrics.extract.loader import connect
 from metrics.measures.registry import SLIDES
 from metrics.policy.quarters import Quarter
+from metrics.policy.window import previous_quarter
 from metrics.report.deck import build_deck
-from metrics.report.headlines import previous_quarter
 
 
 @pytest.mark.parametrize("text,meeting,as_of", [

@@ -44,18 +44,34 @@ def test_every_parameter_is_read():
     view, problems = read(**query(as_of="2026-03-31", from_="2025-01-01", to="2025-12-31", oversight="BHD",
                                   agencies="RSA02,RSA01", levels="CM,RSC-I", present="1"))
     assert problems == ()
-    assert view == View(as_of=dt.date(2026, 3, 31), period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31),
-                        oversight=("BHD",), agencies=("RSA02", "RSA01"), service_levels=("CM", "RSC-I"),
-                        presenting=True)
+    # Dates given imply a window of dates chosen.
+    assert view == View(as_of=dt.date(2026, 3, 31), window="dates", period_start=dt.date(2025, 1, 1),
+                        period_end=dt.date(2025, 12, 31), oversight=("BHD",), agencies=("RSA02", "RSA01"),
+                        service_levels=("CM", "RSC-I"), presenting=True)
+    assert read(window="quarter") == (View(window="quarter"), ())
+
+
+def test_a_moving_window_takes_no_dates_and_an_unknown_one_is_ignored():
+    view, problems = read(**query(window="quarter", from_="2025-01-01"))
+    assert view == View(window="quarter")
+    assert problems == ("`from` and `to` count only with `window=dates`: they were ignored.",)
+    view, problems = read(window="fortnight", levels="CM")
+    assert view == View(service_levels=("CM",))
+    assert problems == ("`window` is none of quarter, year, all, dates: it was ignored.",)
+    assert "fortnight" not in problems[0]
 
 
 def test_a_view_written_to_a_link_reads_back_the_same():
-    view = View(as_of=dt.date(2026, 3, 31), period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31),
-                oversight=("DCTS",), agencies=("CRS01",), service_levels=("RSC-F",), presenting=True)
+    view = View(as_of=dt.date(2026, 3, 31), window="dates", period_start=dt.date(2025, 1, 1),
+                period_end=dt.date(2025, 12, 31), oversight=("DCTS",), agencies=("CRS01",), service_levels=("RSC-F",),
+                presenting=True)
     params = link_params(view)
     assert params == {"as_of": "2026-03-31", "from": "2025-01-01", "to": "2025-12-31", "oversight": "DCTS",
                       "agencies": "CRS01", "levels": "RSC-F", "present": "1"}
     assert read(**params) == (view, ())
+    for window in ("quarter", "all", "dates"):  # dates chosen spanning the whole extract
+        assert link_params(View(window=window)) == {"window": window}
+        assert read(**link_params(View(window=window))) == (View(window=window), ())
 
 
 def test_empty_values_and_both_oversights_are_the_defaults():
@@ -83,7 +99,7 @@ def test_a_window_that_ends_before_it_starts_is_ignored():
     assert view == View()
     assert problems == ("`from` is after `to`: both were ignored.",)
     view, problems = read(**query(from_="2025-06-01", to="2027-01-01"))
-    assert view == View(period_start=dt.date(2025, 6, 1))
+    assert view == View(window="dates", period_start=dt.date(2025, 6, 1))
     assert [problem.split(" ")[0] for problem in problems] == ["`to`"]
 
 
@@ -146,6 +162,7 @@ def test_a_link_restores_the_filters_and_stays_across_pages(app, first_bhd_agenc
     assert sidebar.multiselect(key="agencies").value == [first_bhd_agency]
     assert sidebar.multiselect(key="service_levels").value == ["CM", "RSC-I"]
     assert sidebar.date_input(key="as_of").value == dt.date(2026, 6, 30)
+    assert sidebar.selectbox(key="window").value == "dates"
     assert sidebar.date_input(key="period").value == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     assert sidebar.toggle(key="presenting").value is True
     assert warnings(app) == []
@@ -164,6 +181,7 @@ def test_changing_a_filter_updates_the_address(app, first_bhd_agency):  # noqa: 
     app.sidebar.multiselect(key="service_levels").set_value(["RSC-F"])
     app.sidebar.date_input(key="as_of").set_value(dt.date(2025, 12, 31))
     app.sidebar.segmented_control(key="oversight").set_value(["BHD"])
+    app.sidebar.selectbox(key="window").set_value("dates")
     app.run()
     app.sidebar.multiselect(key="agencies").set_value([first_bhd_agency])
     app.sidebar.date_input(key="period").set_value((dt.date(2025, 1, 1), dt.date(2025, 6, 30)))
@@ -177,6 +195,13 @@ def test_changing_a_filter_updates_the_address(app, first_bhd_agency):  # noqa: 
     app.sidebar.toggle(key="presenting").set_value(False)
     app.run()
     assert "levels" not in app.query_params and "present" not in app.query_params
+    app.sidebar.selectbox(key="window").set_value("quarter")
+    app.run()
+    assert app.query_params["window"] == "quarter"
+    assert "from" not in app.query_params and "to" not in app.query_params
+    app.sidebar.selectbox(key="window").set_value("year")  # the setting's default leaves the address
+    app.run()
+    assert "window" not in app.query_params
 
 
 def test_a_bad_link_is_ignored_with_a_warning_and_leaves_the_address(app):

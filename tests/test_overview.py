@@ -8,6 +8,7 @@ import polars as pl
 
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
+from metrics.policy.window import YEAR, Window
 from metrics.report.views.context import selected_oversights
 from metrics.report.views.overview import tiles
 from tests.test_app import app, demo_extract, visit  # noqa: F401 - shared fixtures
@@ -29,7 +30,7 @@ def test_a_tile_outside_the_chosen_oversight_says_not_selected_not_zero():
         asked.append(name)
         return {"monitoring_status": MONITORING, "action_plans": PLANS}[name]
 
-    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), False,
+    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), False,
                                                 frame_of, Settings(), frozenset({"DCTS"}))}
     assert shown["Contact periods met"].value == "Not selected"
     assert shown["Contact periods met"].row["value"] is None

@@ -48,8 +48,12 @@ def present(at: AppTest, page: str, **filters) -> AppTest:
     at.run()
     at.sidebar.toggle(key="presenting").set_value(True)
     for key, value in filters.items():
-        widget = at.sidebar.multiselect(key=key) if key in ("agencies", "service_levels") else \
-            at.sidebar.date_input(key=key)
+        if key in ("agencies", "service_levels"):
+            widget = at.sidebar.multiselect(key=key)
+        elif key == "window":
+            widget = at.sidebar.selectbox(key=key)
+        else:
+            widget = at.sidebar.date_input(key=key)
         widget.set_value(value)
     return visit(at, page)
 
@@ -171,9 +175,9 @@ def test_every_page_shows_no_count_of_one_to_ten_while_presenting(app, downloads
     ("app_pages/data_quality.py", "rejected_reasons_public.csv"),
 ])
 def test_the_public_downloads_are_suppressed_versions_of_the_exact_ones(app, downloads, page, expect_small):  # noqa: F811
-    # With every agency the demo extract still has small cells in these tables: they read "<11"
-    # in the public file where the exact file has 1 to 10, and every other cell is the same.
-    at = present(app, page)
+    # With every agency and all dates the demo extract still has small cells in these tables: they
+    # read "<11" in the public file where the exact file has 1 to 10, and every other cell is the same.
+    at = present(app, page, window="all")
     public = offered(at, downloads)
     at.sidebar.toggle(key="presenting").set_value(False)
     at.run()
@@ -509,3 +513,20 @@ def test_a_one_agency_user_gets_a_deck_of_their_agency_only(signed_in_app, tmp_p
     assert others == []
     # The extract's row counts cover every agency: an agency's deck leaves them out.
     assert "rows were accepted" not in text
+
+
+@pytest.mark.parametrize("page,headline", [
+    ("app_pages/adherence.py", "Client contact periods met, all shown agencies"),
+    ("app_pages/first_contact.py", "Reached within the standard"),
+])
+@pytest.mark.parametrize("public", [False, True])
+def test_the_p_charts_centre_line_is_the_headline(app, page, headline, public):  # noqa: F811
+    at = present(app, page, window="all") if public else visit(app, page)
+    figure = next(json.loads(chart.proto.spec) for chart in at.get("plotly_chart")
+                  if json.loads(chart.proto.spec)["layout"]["title"]["text"] == "Month by month (p-chart)")
+    shown = next(metric.value for metric in at.metric if metric.label == headline)
+    centre = [trace["name"] for trace in figure["data"] if trace.get("name", "").startswith("centre")]
+    if shown == "Suppressed":
+        assert centre == []
+    else:
+        assert centre == [f"centre {shown}"]

@@ -163,7 +163,7 @@ def test_a_page_offers_dated_csvs_and_one_workbook_of_them(app, downloads, demo_
     about = {row[0]: row[1] for row in book[ABOUT_SHEET].iter_rows(values_only=True) if row[0]}
     assert about["Extract"] == demo_extract.name
     assert about["Report date"] == "2026-06-30"
-    assert about["Counting window"] == "all"
+    assert about["Counting window"] == "the 12 months up to the report date (01 Jul 2025 – 30 Jun 2026)"
     assert about["Agencies"] == "all" and about["Service levels"] == "RSC-I, CM" and about["Oversight"] == "BHD, DCTS"
     assert about["Presentation mode"].startswith("off")
     assert about["Software"].startswith("recovery-oversight ")

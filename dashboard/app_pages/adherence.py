@@ -9,6 +9,7 @@ from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
 from metrics.report.charts import funnel_plot, rate_with_intervals, trend_lines
 from metrics.report.labels import REQUIREMENTS, columns
+from metrics.report.views import overall_rate
 
 filters = current_filters()
 database = database_key()
@@ -69,7 +70,7 @@ chart_with_definition(
 
 monthly_p_chart(
     figures.rows("month"), view.month_table(figures.table("month")), "periods_met", "periods_due",
-    "adherence_monthly.csv",
+    "adherence_monthly.csv", overall_rate(figures, "adherence"),
 )
 
 chart_with_definition(

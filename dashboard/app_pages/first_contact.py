@@ -9,6 +9,7 @@ from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
 from metrics.report.charts import funnel_plot, hours_histogram, rate_with_intervals, survival_curves
 from metrics.report.labels import columns
+from metrics.report.views import overall_rate
 
 filters = current_filters()
 database = database_key()
@@ -87,7 +88,8 @@ chart_with_definition(
 )
 
 monthly_p_chart(
-    figures.rows("month"), view.month_table(figures.table("month")), "met", "due", "first_contact_monthly.csv"
+    figures.rows("month"), view.month_table(figures.table("month")), "met", "due", "first_contact_monthly.csv",
+    overall_rate(figures, "pct_met"),
 )
 
 st.subheader("Percentiles by agency")

@@ -5,24 +5,25 @@ import streamlit as st
 import metrics.report.views.overview as view
 from dashboard.auth import session_access
 from dashboard.components import download
-from dashboard.data import agencies, database_key, date_range, measure
+from dashboard.data import database_key, date_range, measure
 from dashboard.presenting import deck_download, presenting
-from dashboard.state import current_filters
+from dashboard.state import current_filters, current_oversights, current_window
 from metrics.policy.settings import settings
-from metrics.report.views.context import selected_oversights
 
 filters = current_filters()
 database = database_key()
 
 st.title("Recovery Oversight")
-st.caption(view.caption(filters))
+window = current_window()
+st.caption(view.caption(filters, window))
 
 tiles = view.tiles(
     filters,
+    window,
     presenting(),
     lambda name, counted: measure(name, database, counted),
     settings(),
-    selected_oversights(agencies(database), filters),
+    current_oversights(),
 )
 columns = st.columns(3)
 for index, tile in enumerate(tiles):

@@ -2,9 +2,12 @@
 
 A dashboard address carries what the sidebar shows, so that a link opens the same view::
 
-    /adherence?as_of=2026-06-30&from=2026-01-01&to=2026-03-31&oversight=BHD&agencies=RSA01,RSA02&levels=CM&present=1
+    /adherence?as_of=2026-06-30&window=quarter&oversight=BHD&agencies=RSA01,RSA02&levels=CM&present=1
+    /adherence?as_of=2026-06-30&from=2026-01-01&to=2026-03-31
 
-``as_of``, ``from`` and ``to`` are dates (YYYY-MM-DD) within the extract; ``oversight``,
+``window`` is a counting window that moves with the report date (``quarter``, ``year``, ``all``;
+``metrics.policy.window``) or ``dates``, the dates ``from`` and ``to`` chosen (given alone, they
+imply it). ``as_of``, ``from`` and ``to`` are dates (YYYY-MM-DD) within the extract; ``oversight``,
 ``agencies`` and ``levels`` are comma-separated; ``present`` is 1 while presentation mode is
 on. A parameter left out means the sidebar's default. A link is read under the same access
 rules as the sidebar: an agency the visitor may not choose there is left out, and the message
@@ -21,9 +24,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from metrics.policy.access import Access
+from metrics.policy.window import DATES, WINDOWS
 
-PARAMETERS = AS_OF, FROM, TO, OVERSIGHT, AGENCIES, LEVELS, PRESENT = (
-    "as_of", "from", "to", "oversight", "agencies", "levels", "present")
+PARAMETERS = AS_OF, WINDOW, FROM, TO, OVERSIGHT, AGENCIES, LEVELS, PRESENT = (
+    "as_of", "window", "from", "to", "oversight", "agencies", "levels", "present")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -33,8 +37,9 @@ class View:
     """The sidebar's choices as a link carries them; None (False for ``presenting``) is the sidebar's default."""
 
     as_of: dt.date | None = None  # None: the default report date (the setting default_report_date)
-    period_start: dt.date | None = None  # None: from the extract's first date
-    period_end: dt.date | None = None  # None: to its last
+    window: str | None = None  # one of metrics.policy.window.WINDOWS; None: the setting default_window
+    period_start: dt.date | None = None  # with window "dates"; None: from the extract's first date
+    period_end: dt.date | None = None  # with window "dates"; None: to its last
     oversight: tuple[str, ...] | None = None  # None: every oversight
     agencies: tuple[str, ...] | None = None  # None: none chosen, that is every agency the visitor may see
     service_levels: tuple[str, ...] | None = None  # None: every level
@@ -94,10 +99,19 @@ def read_link(params: Mapping[str, Sequence[str]], extent: Extent, access: Acces
         return chosen or None
 
     as_of = date(AS_OF)
+    window: str | None = _last(params.get(WINDOW, ())) or None
+    if window is not None and window not in WINDOWS:
+        problems.append(f"`{WINDOW}` is none of {', '.join(WINDOWS)}: it was ignored.")
+        window = None
     start, end = date(FROM), date(TO)
     if start and end and start > end:
         problems.append(f"`{FROM}` is after `{TO}`: both were ignored.")
         start = end = None
+    if (start or end) and window not in (None, DATES):
+        problems.append(f"`{FROM}` and `{TO}` count only with `{WINDOW}={DATES}`: they were ignored.")
+        start = end = None
+    elif start or end:
+        window = DATES
 
     oversight = listed(OVERSIGHT, extent.oversights, f"an oversight other than {' and '.join(extent.oversights)}")
     if oversight is not None and len(oversight) == len(extent.oversights):
@@ -114,7 +128,7 @@ def read_link(params: Mapping[str, Sequence[str]], extent: Extent, access: Acces
     elif present:
         problems.append(f"`{PRESENT}` is neither 1 (presentation mode on) nor 0 (off): it was ignored.")
 
-    view = View(as_of=as_of, period_start=start, period_end=end, oversight=oversight, agencies=agencies,
+    view = View(as_of=as_of, window=window, period_start=start, period_end=end, oversight=oversight, agencies=agencies,
                 service_levels=levels, presenting=presenting)
     return Link(view=view, problems=tuple(problems))
 
@@ -123,6 +137,8 @@ def link_params(view: View) -> dict[str, str]:
     """The query parameters that carry ``view``: one for each choice that is not the sidebar's default."""
     params = {
         AS_OF: view.as_of.isoformat() if view.as_of else "",
+        # Dates chosen speak for themselves; window=dates stands alone only for the extract's whole span.
+        WINDOW: "" if view.window == DATES and (view.period_start or view.period_end) else view.window or "",
         FROM: view.period_start.isoformat() if view.period_start else "",
         TO: view.period_end.isoformat() if view.period_end else "",
         OVERSIGHT: ",".join(view.oversight or ()),

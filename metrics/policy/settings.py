@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from metrics.policy.window import MOVING_WINDOWS
+
 
 class FrozenMapping(Mapping[str, int]):
     """A mapping that cannot change and can be hashed, so that the settings can key a cache."""
@@ -131,6 +133,9 @@ class Settings:
     # The report date the dashboard and `oversight metrics` open on: the extract's date, or the
     # last month end or quarter end on or before it (for a board that reviews whole periods).
     default_report_date: str = "extract_date"
+    # The counting window the overview and every page open on, moving with the report date: the
+    # quarter up to it, the 12 months up to it, or all dates (metrics.policy.window).
+    default_window: str = "year"
 
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10
@@ -159,6 +164,9 @@ class Settings:
         if self.default_report_date not in REPORT_DATE_RULES:
             raise ValueError(f"default_report_date must be one of {', '.join(REPORT_DATE_RULES)}, "
                              f"not {self.default_report_date!r}")
+        if self.default_window not in MOVING_WINDOWS:
+            raise ValueError(f"default_window must be one of {', '.join(MOVING_WINDOWS)}, "
+                             f"not {self.default_window!r}")
 
     def contact_periods(self) -> list[tuple[str, str, int, str]]:
         """(service_level, requirement, period_days, contact_kind), one row per level."""

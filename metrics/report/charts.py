@@ -93,25 +93,52 @@ TEMPLATE = go.layout.Template(pio.templates["simple_white"])
 TEMPLATE.layout.shapedefaults = {"line": {"width": 2}, "opacity": 1}
 
 
+LEGENDS = {
+    # A few series: in a row above the plot.
+    "above": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None},
+    # One per agency on a tall plot: in rows at the foot of the figure, under the axis title, so the
+    # plot has the chart's whole width (a projector's 1280 pixels leave little beside it).
+    "below": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0,
+              "title": None, "font": {"size": FONT_SIZE - 3}},
+}
+# The room a legend below takes: a row per two entries (long agency names), under the axis title.
+LEGEND_ROW_PX = 26
+AXIS_FOOT_PX = 70
+
+
 def _layout(
-    fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420, legend_beside: bool = False
+    fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420, legend: str = "above"
 ) -> go.Figure:
+    bottom = 10
+    if legend == "below":
+        # A legend placed in the figure's foot pushes no margin: the foot is sized for its rows.
+        entries = len([trace for trace in fig.data
+                       if getattr(trace, "name", None) and getattr(trace, "showlegend", None) is not False])
+        rows = -(-entries // 2)
+        bottom = AXIS_FOOT_PX + LEGEND_ROW_PX * rows
+        height += LEGEND_ROW_PX * rows
     fig.update_layout(
         title={"text": title, "font": {"size": FONT_SIZE + 4}},
         font={"size": FONT_SIZE, "family": "Source Sans Pro, DejaVu Sans, Arial, sans-serif"},
         template=TEMPLATE,
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        # Many series (one per agency) list beside the plot, a few above it.
-        legend=(
-            {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "title": None}
-            if legend_beside
-            else {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None}
-        ),
+        margin={"l": 10, "r": 10, "t": 60, "b": bottom},
+        legend=LEGENDS[legend],
         xaxis_title=x_title,
         yaxis_title=y_title,
     )
     return fig
+
+
+def _reference_line(fig: go.Figure, axis: str, value: float, name: str, dash: str = "solid") -> None:
+    """A line across the plot at ``value``, named in the legend: a label on the plot would cross a
+    bar, a dot or a point."""
+    if axis == "x":
+        fig.add_vline(x=value, line_dash=dash, line_color=BLACK)
+    else:
+        fig.add_hline(y=value, line_dash=dash, line_color=BLACK)
+    fig.add_scatter(x=[None], y=[None], mode="lines", name=name, line={"color": BLACK, "dash": dash},
+                    hoverinfo="skip")
 
 
 def empty_figure(message: str) -> go.Figure:
@@ -159,16 +186,16 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str], rules: Settin
             name=role,
             marker_color=SERIES[index % len(SERIES)],
             text=[f"{u:.0%}" for u in rows["utilization"]],
-            textposition="outside",
+            # At the bar's start, inside it: never crossed by the standard's line at 100%. A bar too
+            # short to hold it has it just past its end, far short of the line.
+            textposition="auto",
+            insidetextanchor="start",
             cliponaxis=False,
             customdata=rows.select("caseload", "capacity").rows(),
             hovertemplate="%{y}<br>" + role + ": %{x:.0%} of capacity "
             "(%{customdata[0]} clients or families for a capacity of %{customdata[1]})<extra></extra>",
         )
-    fig.add_vline(x=over, line_dash="dash", line_color=BLACK)
-    # The line is named in the legend, where a label at its top would run into the roles.
-    fig.add_scatter(x=[None], y=[None], mode="lines", name=f"standard ({wording.percent(over)})",
-                    line={"color": BLACK, "dash": "dash"}, hoverinfo="skip")
+    _reference_line(fig, "x", over, f"standard ({wording.percent(over)})", "dash")
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
     return percent_axis(
@@ -177,7 +204,6 @@ def utilization_bars(agency: pl.DataFrame, labels: dict[str, str], rules: Settin
             "Caseload as a share of capacity",
             "utilization (caseload ÷ capacity)",
             height=max(320, 60 + 40 * agency.height),
-            legend_beside=True,
         ),
         "x",
         upper,
@@ -225,7 +251,7 @@ def trend_lines(
         )
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dash", line_color=BLACK)
-    _layout(fig, title, "", y_title, legend_beside=True)
+    _layout(fig, title, "", y_title, legend="below")
     if percent:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
@@ -251,8 +277,13 @@ def rate_with_intervals(
         go.Scatter(
             x=rates,
             y=names,
-            mode="markers",
+            mode="markers+text",
             marker={"color": BLUE, "size": 12},
+            # The value above its dot, clear of the interval drawn through it.
+            text=[wording.rate_text(None if np.isnan(value) else float(value), hidden=False) for value in rates],
+            textposition="top center",
+            textfont={"size": FONT_SIZE - 3},
+            cliponaxis=False,
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -261,7 +292,7 @@ def rate_with_intervals(
                 "array": frame["ci_high"].to_numpy() - rates,
                 "arrayminus": rates - frame["ci_low"].to_numpy(),
             },
-            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+            hovertemplate="%{y}: %{x:.0%}<extra></extra>",
             name=f"rate ({wording.interval(level)})",
         )
     )
@@ -307,9 +338,7 @@ def funnel_plot(
             showlegend=False,
             hoverinfo="skip",
         )
-    fig.add_hline(
-        y=overall, line_color=BLACK, annotation_text=f"overall {overall:.0%}", annotation_position="bottom right"
-    )
+    _reference_line(fig, "y", overall, f"overall {overall:.0%}")
     rates = (frame[successes] / frame[trials]).to_numpy()
     lower, upper = funnel_limits(overall, frame[trials].to_numpy(), 0.998)
     # Each agency keeps a colour and a symbol, named in the legend: at large volumes the
@@ -330,43 +359,49 @@ def funnel_plot(
                 "size": 15 if outside else 11,
                 "line": {"color": BLACK, "width": 3} if outside else {"color": "white", "width": 1},
             },
-            hovertemplate=f"{labels.get(agency, agency)}<br>%{{y:.1%}} of %{{x}}"
+            hovertemplate=f"{labels.get(agency, agency)}<br>%{{y:.0%}} of %{{x}}"
             + (" (outside the 99.8% limits)" if outside else "")
             + "<extra></extra>",
         )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460, legend_beside=True)
+    return _layout(fig, title, f"volume ({trials.replace('_', ' ')})", label, height=460, legend="below")
 
 
-def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: str) -> go.Figure:
-    """The monthly rate with its centre line and 3-sigma limits for each month's volume."""
+def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: str,
+            center: float | None) -> go.Figure:
+    """The monthly rate with its centre line and 3-sigma limits for each month's volume.
+
+    ``center`` is the rate of all the months together as the page's headline gives it, so that
+    the line and the headline are one figure (the months drawn may be fewer: while presenting, a
+    month resting on few people is left out). None (the headline suppressed) draws the monthly
+    rates alone."""
     monthly = monthly.filter(pl.col(trials) > 0).sort(x)
     if monthly.is_empty():
         return empty_figure("Nothing is due for these filters.")
-    center = float(monthly[successes].sum()) / float(monthly[trials].sum())
-    lower, upper = p_chart_limits(center, monthly[trials].to_numpy())
     rates = (monthly[successes] / monthly[trials]).to_numpy()
-    outside = (rates < lower) | (rates > upper)
     fig = go.Figure()
-    fig.add_scatter(
-        x=monthly[x],
-        y=upper,
-        mode="lines",
-        line={"color": GREY, "dash": "dash", "shape": "hvh"},
-        name="control limits (3σ)",
-        legendgroup="limits",
-    )
-    fig.add_scatter(
-        x=monthly[x],
-        y=lower,
-        mode="lines",
-        line={"color": GREY, "dash": "dash", "shape": "hvh"},
-        showlegend=False,
-        legendgroup="limits",
-    )
-    fig.add_hline(
-        y=center, line_color=BLACK, annotation_text=f"centre {center:.0%}", annotation_position="bottom right"
-    )
+    if center is None:
+        outside = np.zeros(len(rates), dtype=bool)
+    else:
+        lower, upper = p_chart_limits(center, monthly[trials].to_numpy())
+        outside = (rates < lower) | (rates > upper)
+        fig.add_scatter(
+            x=monthly[x],
+            y=upper,
+            mode="lines",
+            line={"color": GREY, "dash": "dash", "shape": "hvh"},
+            name="control limits (3σ)",
+            legendgroup="limits",
+        )
+        fig.add_scatter(
+            x=monthly[x],
+            y=lower,
+            mode="lines",
+            line={"color": GREY, "dash": "dash", "shape": "hvh"},
+            showlegend=False,
+            legendgroup="limits",
+        )
+        _reference_line(fig, "y", center, f"centre {center:.0%}")
     fig.add_scatter(
         x=monthly[x],
         y=rates,
@@ -379,7 +414,7 @@ def p_chart(monthly: pl.DataFrame, x: str, successes: str, trials: str, title: s
             "color": [VERMILION if o else BLUE for o in outside],
         },
         customdata=monthly[trials],
-        hovertemplate="%{x|%b %Y}: %{y:.1%} of %{customdata}<extra></extra>",
+        hovertemplate="%{x|%b %Y}: %{y:.0%} of %{customdata}<extra></extra>",
     )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, title, "", "rate")
@@ -419,7 +454,7 @@ def survival_curves(
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     if max_hours is not None:
         fig.update_xaxes(range=[0, max_hours])
-    return _layout(fig, title, "hours since referral", "share not yet reached", height=460, legend_beside=True)
+    return _layout(fig, title, "hours since referral", "share not yet reached", height=460, legend="below")
 
 
 def hour_bins(episodes: pl.DataFrame, max_hours: float, bins: int = 24) -> pl.DataFrame:
@@ -568,4 +603,4 @@ def _stacked_by_state(
     busiest = frame.group_by("agency_id").len()["len"].max()
     assert isinstance(busiest, int)  # a row count; the callers draw no empty frame
     fig.update_xaxes(dtick=_whole_step(busiest))
-    return _layout(fig, title, x_title, height=max(300, 80 + 36 * len(agencies)), legend_beside=True)
+    return _layout(fig, title, x_title, height=max(300, 80 + 36 * len(agencies)))

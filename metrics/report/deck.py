@@ -27,12 +27,12 @@ from metrics.measures.registry import BY_NAME, HEADLINE_BY_KEY, SLIDES
 from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import settings
+from metrics.policy.window import previous_quarter
 from metrics.report.headlines import (
     change_text,
     format_value,
     headline_filters,
     headline_value,
-    previous_quarter,
 )
 from metrics.report.slides import slide_figure
 

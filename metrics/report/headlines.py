@@ -4,40 +4,25 @@ The headlines themselves are declared with their measures in ``metrics.measures.
 
 from __future__ import annotations
 
-import datetime as dt
-from calendar import monthrange
-from dataclasses import replace
-
 import polars as pl
 
 from metrics.disclosure.suppression import suppress_rates
 from metrics.measures.measure import Headline
 from metrics.policy.filters import Filters
+from metrics.policy.window import QUARTER, Window
+from metrics.policy.wording import count_text, rate_text
 
 # What a headline shows while presenting when its figure rests on few people (rule 2 of
 # metrics.disclosure.suppression).
 SUPPRESSED = "suppressed"
 
 
-def previous_quarter(as_of: dt.date) -> dt.date:
-    """The same day three months earlier; a month's last day maps to the last day of that
-    month (30 June to 31 March), and a day the shorter month lacks to its last day."""
-    year, month_index = divmod(as_of.year * 12 + as_of.month - 1 - 3, 12)
-    month = month_index + 1
-    last_day = monthrange(year, month)[1]
-    if as_of.day == monthrange(as_of.year, as_of.month)[1]:
-        return dt.date(year, month, last_day)
-    return dt.date(year, month, min(as_of.day, last_day))
-
-
 def headline_filters(filters: Filters, headline: Headline) -> Filters:
-    """What a headline counts: a rate over the quarter up to the report date (unless a period
-    is chosen), a count on the report date itself."""
+    """What a headline of the quarterly deck counts: a rate over the quarter up to the report date
+    (unless a period is chosen), a count on the report date itself."""
     if not headline.windowed or filters.period_start is not None or filters.period_end is not None:
         return filters
-    return replace(
-        filters, period_start=previous_quarter(filters.as_of) + dt.timedelta(days=1), period_end=filters.as_of
-    )
+    return Window(QUARTER).counted(filters)
 
 
 def headline_value(headline: Headline, frame: pl.DataFrame, public: bool = False) -> float | int | str | None:
@@ -61,8 +46,9 @@ def change_text(headline: Headline, now: float | int | str | None, before: float
 
 
 def format_value(headline: Headline, value: float | int | str | None) -> str:
-    if value is None:
-        return "–"
+    """The figure as the pages write it (metrics.policy.wording): one percent format everywhere."""
     if value == SUPPRESSED:
         return "Suppressed"
-    return f"{value:.0%}" if headline.percent else f"{value:,}"
+    if headline.percent:
+        return rate_text(None if isinstance(value, str) else value, hidden=False)
+    return count_text(None if isinstance(value, float) else value)

@@ -8,7 +8,10 @@ configuration. Words that restate a policy number take it from the settings (``w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import polars as pl
 
 from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
@@ -17,12 +20,14 @@ from metrics.policy.settings import Settings, settings
 @dataclass(frozen=True)
 class Column:
     """A column's header, with the number format it is shown in ("percent", "%d", "%.1f"), a note
-    shown on hovering the header, and for a bar its (least, greatest) value."""
+    shown on hovering the header, for a bar its (least, greatest) value, and for a column of codes
+    the words each code is shown as (on screen and in the downloads)."""
 
     label: str
     format: str | None = None
     help: str | None = None
     progress: tuple[float, float] | None = None
+    words: Mapping[str, str] | None = None
 
 
 Columns = dict[str, str | Column | None]
@@ -78,6 +83,27 @@ PLAN_COUNTS = {
     "missing": "Responses missing",
 }
 
+PLAN_KINDS = {"plan_of_action": "Plan of action", "corrective_action": "Corrective action"}
+PLAN_SOURCES = {
+    "biennial_monitoring": "Biennial monitoring",
+    "documentation_oversight": "Documentation oversight",
+    "other": "Other",
+}
+RESPONSE_WORDS = {"on_time": "On time", "late": "Late", "pending": "Pending (not yet due)", "missing": "Missing"}
+OUTCOME_WORDS = {"met": "Met", "not_met": "Not met"}
+
+
+def milestone_words(rules: Settings | None = None) -> dict[str, str]:
+    """The care-coordination milestones, with their deadlines."""
+    rules = _rules(rules)
+    return {
+        "rst_formed": f"RST formed within {wording.plural(rules.rst_formed_days, 'day')} of enrollment",
+        "sccp_final": f"Final SCCP within {wording.plural(rules.sccp_final_days, 'day')} of enrollment",
+        "sccp_review": f"SCCP reviewed at least every {wording.plural(rules.sccp_review_days, 'day')}",
+        "rst_at_discharge": f"RST meeting within {wording.plural(rules.rst_at_discharge_days, 'day')} of discharge",
+    }
+
+
 DEADLINE_KINDS = {
     "materials": "Materials due",
     "review": "Review complete",
@@ -113,6 +139,28 @@ def orientation_counts(rules: Settings | None = None) -> dict[str, str]:
     }
 
 
+def due_in_words(days: pl.Expr) -> pl.Expr:
+    """Days until a date as people say it: "245 days overdue", "Due today", "Due in 12 days"."""
+    return (
+        pl.when(days < -1).then(pl.format("{} days overdue", -days))
+        .when(days == -1).then(pl.lit("1 day overdue"))
+        .when(days == 0).then(pl.lit("Due today"))
+        .when(days == 1).then(pl.lit("Due tomorrow"))
+        .otherwise(pl.format("Due in {} days", days))
+    )
+
+
+def in_words(frame: pl.DataFrame, columns: Columns | None) -> pl.DataFrame:
+    """``frame`` with each column of codes that ``columns`` gives words for written in those words
+    (a code without words stays as it is)."""
+    worded = [
+        pl.col(name).replace_strict(dict(column.words), default=pl.col(name), return_dtype=pl.String)
+        for name, column in (columns or {}).items()
+        if isinstance(column, Column) and column.words is not None and name in frame.columns
+    ]
+    return frame.with_columns(worded) if worded else frame
+
+
 # ---------------------------------------------------------------------------
 # Table headers
 
@@ -146,13 +194,14 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
         **PROGRAM,
         "due_on": "Due on",
         "status_label": "Status",
-        "days_until_due": Column("Days until due", "%d", "Negative: days late."),
+        "due": "When",
+        "days_until_due": None,
         "deadline": "Deadline",
         "what": "What is due",
         "kind": None,
         "status": None,
         "reference": "Reference",
-        "agency_id": "Program id",
+        "agency_id": None,
     }
     tables: dict[str, Columns] = {
         "adherence_staff": {
@@ -167,7 +216,7 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
         "milestones": {
             **AGENCY,
             "service_level": "Level",
-            "milestone": "Milestone",
+            "milestone": Column("Milestone", words=milestone_words(rules)),
             "due": "Due",
             "met": "Met",
             "rate": Column("Rate", "percent"),
@@ -181,7 +230,8 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "caseload": "Caseload",
             "capacity": "Capacity",
             "utilization": Column("Utilization", "percent", progress=(0, 1.5)),
-            "band": "Band",
+            "band": Column("Band", words=band_words(rules)),
+            "agency_id": None,
         },
         "first_contact_percentiles": {
             **AGENCY,
@@ -203,9 +253,10 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             **PROGRAM,
             "last_visit_on": "Last visit",
             "next_due_on": "Next due",
-            "status": "Status",
-            "days_until_due": Column("Days until due", "%d"),
-            "agency_id": "Program id",
+            "status": Column("Status", words=monitoring_words(rules)),
+            "due": "When",
+            "days_until_due": None,
+            "agency_id": None,
         },
         "documentation_status": {
             **PROGRAM,
@@ -219,22 +270,26 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "review_due_on": "Review due by",
             "completed_on": "Completed",
             "review_late": "Review late",
-            "outcome": "Outcome",
+            "outcome": Column("Outcome", words=OUTCOME_WORDS),
+            "population_size": "Population",
+            "sample_size": "Sample size",
+            "agency_id": None,
         },
         "action_plans": {
             **AGENCY,
             "plan_id": "Plan",
-            "kind": "Kind",
-            "source": "From",
+            "kind": Column("Kind", words=PLAN_KINDS),
+            "parent_plan_id": "Escalates plan",
+            "source": Column("From", words=PLAN_SOURCES),
             "issued_on": "Issued",
             "due_on": "Due",
-            "status": "Status",
-            "days_overdue": "Days overdue",
+            "status": Column("Status", words=PLAN_WORDS),
+            "days_overdue": Column("Days overdue", "%d"),
             "completed_on": "Completed",
-            "response_status": "Response",
+            "response_status": Column("Response", words=RESPONSE_WORDS),
             "response_due_on": "Response due",
             "response_on": "Response received",
-            "parent_plan_id": "Escalates plan",
+            "agency_id": None,
         },
         "corrective_actions": {
             **AGENCY,
@@ -243,8 +298,8 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "issued_on": "Issued",
             "response_due_on": "Response due",
             "response_on": "Response received",
-            "response_status": "Response",
-            "status": "Status",
+            "response_status": Column("Response", words=RESPONSE_WORDS),
+            "status": Column("Status", words=PLAN_WORDS),
         },
         "deadlines": deadlines,
         "deadlines_later": deadlines,
@@ -254,7 +309,7 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "not_met": "Not met",
             "in_window": "Within window",
             "met": "Met",
-            "agency_id": "Program id",
+            "agency_id": None,
         },
         "orientation_staff": {
             **PROGRAM,
@@ -272,7 +327,7 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "hours_short": Column("Hours short", "%.1f"),
             "state": "Status",
             "status": None,
-            "agency_id": "Program id",
+            "agency_id": None,
         },
         "incidents": {
             **PROGRAM,
@@ -282,7 +337,7 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "max_days_to_report": Column("Longest days to report", "%d"),
             "first_occurred_on": "First occurred",
             "last_occurred_on": "Last occurred",
-            "agency_id": "Program id",
+            "agency_id": None,
         },
         "documentation_sample": {
             "draw": "Drawn",
@@ -290,16 +345,16 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "enrolled_on": "Enrolled",
             "recertified_on": "Recertified",
             "discharged_on": "Discharged in the window",
-            "agency_id": "Program id",
-            "seed": "Seed",
+            "agency_id": None,
+            "seed": None,
         },
         "sample_materials": {
             "draw": "Drawn",
-            "agency_id": "Program id",
+            "agency_id": None,
             "client_id": "Participant",
             "discharged_on": "Discharged",
             "material": "Material",
-            "seed": "Seed",
+            "seed": None,
         },
         "sample_population": population,
         "load_summary": {

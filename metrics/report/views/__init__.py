@@ -34,6 +34,14 @@ class Figures(Protocol):
     def hidden(self, name: str) -> pl.Series: ...
 
 
+def overall_rate(figures: Figures, rate: str) -> float | None:
+    """The rate of all shown agencies as the page's headline gives it; None while presenting hides it."""
+    if figures.hidden("all").item():
+        return None
+    value = figures.table("all")[rate].item()
+    return None if value is None else float(value)
+
+
 def named(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
     """Add ``agency_name`` beside ``agency_id``, for tables and downloads people read."""
     return frame.with_columns(

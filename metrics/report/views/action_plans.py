@@ -39,6 +39,7 @@ def plans_table(plans: pl.DataFrame) -> pl.DataFrame:
         "agency_name",
         "plan_id",
         "kind",
+        "parent_plan_id",
         "source",
         "issued_on",
         "due_on",
@@ -48,7 +49,6 @@ def plans_table(plans: pl.DataFrame) -> pl.DataFrame:
         "response_status",
         "response_due_on",
         "response_on",
-        "parent_plan_id",
         "agency_id",
     )
 

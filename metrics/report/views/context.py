@@ -6,17 +6,13 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.policy.filters import Filters
+from metrics.policy.window import Window
 
 
-def context_line(filters: Filters, oversights: list[str], agency_names: dict[str, str], public: bool) -> str:
+def context_line(filters: Filters, window: Window, oversights: list[str], agency_names: dict[str, str],
+                 public: bool) -> str:
     """One line naming the view, e.g. "Report date 31 Oct 2026 · counting all dates · BHD and DCTS ·
-    all agencies · all service levels"."""
-    if filters.period_start is None and filters.period_end is None:
-        window = "counting all dates"
-    else:
-        start = f"{filters.period_start:%d %b %Y}" if filters.period_start else "the start"
-        end = f"{filters.period_end:%d %b %Y}" if filters.period_end else "the report date"
-        window = f"counting {start} – {end}"
+    all agencies · all service levels"; ``filters`` count over ``window``."""
     if filters.agencies is None:
         agencies = "all agencies"
     elif len(filters.agencies) <= 3:
@@ -24,7 +20,8 @@ def context_line(filters: Filters, oversights: list[str], agency_names: dict[str
     else:
         agencies = f"{len(filters.agencies)} agencies"
     levels = "all service levels" if filters.service_levels is None else ", ".join(filters.service_levels)
-    parts = [f"Report date {filters.as_of:%d %b %Y}", window, " and ".join(oversights), agencies, levels]
+    parts = [f"Report date {filters.as_of:%d %b %Y}", f"counting {window.describe(filters)}",
+             " and ".join(oversights), agencies, levels]
     if public:
         parts.append("presentation mode: small numbers suppressed")
     return " · ".join(parts)

@@ -8,7 +8,7 @@ import polars as pl
 
 from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report.labels import DEADLINE_KINDS, deadline_words
+from metrics.report.labels import DEADLINE_KINDS, deadline_words, due_in_words
 from metrics.report.views import Metric
 
 # The optional tables deadlines are counted from, as the warning names them.
@@ -40,10 +40,12 @@ def shown(found: pl.DataFrame, rules: Settings | None = None) -> pl.DataFrame:
     return found.with_columns(
         pl.col("kind").replace_strict(DEADLINE_KINDS, default=pl.col("kind")).alias("deadline"),
         pl.col("status").replace_strict(deadline_words(rules), default=pl.col("status")).alias("status_label"),
+        due_in_words(pl.col("days_until_due")).alias("due"),
     ).select(
         "agency_name",
         "due_on",
         "status_label",
+        "due",
         "days_until_due",
         "deadline",
         "what",

@@ -10,7 +10,7 @@ from metrics.disclosure.suppression import Linked
 from metrics.measures.registry import COUNTED
 from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
-from metrics.report.labels import monitoring_counts
+from metrics.report.labels import due_in_words, monitoring_counts
 from metrics.report.views import Metric
 
 
@@ -25,7 +25,8 @@ def status_counts(status: pl.DataFrame, rules: Settings | None = None) -> list[M
 
 
 def status_table(status: pl.DataFrame) -> pl.DataFrame:
-    return status.select("agency_name", "last_visit_on", "next_due_on", "status", "days_until_due", "agency_id")
+    return status.with_columns(due_in_words(pl.col("days_until_due")).alias("due")).select(
+        "agency_name", "last_visit_on", "next_due_on", "status", "due", "days_until_due", "agency_id")
 
 
 def reviews_due(reviews: pl.DataFrame, rules: Settings | None = None) -> Metric:

@@ -4,7 +4,7 @@ the rows of its download."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
@@ -13,14 +13,8 @@ from metrics.measures.measure import Headline, worded
 from metrics.measures.registry import HEADLINES, OVERSIGHT_OF_PAGE, PAGE_OF_MEASURE
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
-from metrics.report.headlines import (
-    SUPPRESSED,
-    change_text,
-    format_value,
-    headline_filters,
-    headline_value,
-    previous_quarter,
-)
+from metrics.policy.window import Window, previous_quarter
+from metrics.report.headlines import SUPPRESSED, change_text, format_value, headline_value
 
 # A measure's rows for these filters (the dashboard's cached ``measure``).
 FrameOf = Callable[[str, Filters], pl.DataFrame]
@@ -38,19 +32,21 @@ class Tile:
     row: dict[str, Any]  # the tile as a row of the overview's download
 
 
-def caption(filters: Filters) -> str:
+def caption(filters: Filters, window: Window) -> str:
+    """What the tiles count, as the pages they link to count it: ``filters`` are the pages' own."""
     earlier = previous_quarter(filters.as_of)
     return (
-        f"As of {filters.as_of:%d %B %Y}. Counts are on that day and rates over the quarter up to it; "
-        f"each change is against the same figure a quarter earlier ({earlier:%d %B %Y})."
+        f"As of {filters.as_of:%d %B %Y}. Counts are on that day, and rates over {window.describe(filters)}, "
+        f"as on the pages each tile links to; each change is against the same figure a quarter earlier "
+        f"({earlier:%d %B %Y})."
     )
 
 
 def _not_selected(headline: Headline, filters: Filters, public: bool, rules: Settings, oversight: str) -> Tile:
     """A tile of an oversight the filters leave out: saying so rather than counting nothing as 0."""
     label = worded(headline.label, rules)
-    row: dict[str, Any] = {"figure": label, "as_of": filters.as_of, "counted_from": None, "value": None,
-                           "quarter_earlier": None}
+    row: dict[str, Any] = {"figure": label, "as_of": filters.as_of, "counted_from": None, "counted_to": None,
+                           "value": None, "quarter_earlier": None}
     if public:
         row["suppressed"] = False
     return Tile(
@@ -65,25 +61,25 @@ def _not_selected(headline: Headline, filters: Filters, public: bool, rules: Set
     )
 
 
-def _tile(headline: Headline, filters: Filters, public: bool, frame_of: FrameOf, rules: Settings) -> Tile:
-    earlier = replace(filters, as_of=previous_quarter(filters.as_of))
-    counted_now, counted_before = headline_filters(filters, headline), headline_filters(earlier, headline)
-    now = headline_value(headline, frame_of(headline.measure, counted_now), public)
-    before = headline_value(headline, frame_of(headline.measure, counted_before), public)
+def _tile(headline: Headline, filters: Filters, window: Window, public: bool, frame_of: FrameOf,
+          rules: Settings) -> Tile:
+    now = headline_value(headline, frame_of(headline.measure, filters), public)
+    before = headline_value(headline, frame_of(headline.measure, window.a_quarter_earlier(filters)), public)
     suppressed = SUPPRESSED in (now, before)
     label = worded(headline.label, rules)
     row: dict[str, Any] = {
         "figure": label,
         "as_of": filters.as_of,
-        "counted_from": counted_now.period_start,
+        "counted_from": filters.period_start if headline.windowed else None,
+        "counted_to": filters.period_end if headline.windowed else None,
         "value": None if now == SUPPRESSED else now,
         "quarter_earlier": None if before == SUPPRESSED else before,
     }
     if public:  # a suppressed figure is left empty, and says why
         row["suppressed"] = suppressed
     unchanged = now == before
-    if headline.windowed and counted_now.period_start is not None and counted_now.period_end is not None:
-        when = f"Over {counted_now.period_start:%d %b} – {counted_now.period_end:%d %b %Y}"
+    if headline.windowed:  # the window's name is in the caption above the tiles
+        when = f"Over {window.dates(filters)}"
     else:
         when = f"On {filters.as_of:%d %b %Y}"
     return Tile(
@@ -102,13 +98,15 @@ def _tile(headline: Headline, filters: Filters, public: bool, frame_of: FrameOf,
     )
 
 
-def tiles(filters: Filters, public: bool, frame_of: FrameOf, rules: Settings, selected: frozenset[str]) -> list[Tile]:
-    """A tile per headline, in the registry's order; ``selected`` holds the oversights the
-    filters' agencies belong to, and a headline of another says "Not selected"."""
+def tiles(filters: Filters, window: Window, public: bool, frame_of: FrameOf, rules: Settings,
+          selected: frozenset[str]) -> list[Tile]:
+    """A tile per headline, in the registry's order, counted with the pages' own ``filters`` (over
+    ``window``); ``selected`` holds the oversights the filters' agencies belong to, and a headline of
+    another says "Not selected"."""
     shown = []
     for headline in HEADLINES:
         oversight = OVERSIGHT_OF_PAGE[PAGE_OF_MEASURE[headline.measure]]
-        shown.append(_tile(headline, filters, public, frame_of, rules) if oversight in selected
+        shown.append(_tile(headline, filters, window, public, frame_of, rules) if oversight in selected
                      else _not_selected(headline, filters, public, rules, oversight))
     return shown
 
