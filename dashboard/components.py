@@ -136,12 +136,9 @@ def table(
 
 
 def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, column_config: dict | None = None) -> None:
-    """A table with the plain-language definition of its measure beside it (or under it on a narrow screen)."""
-    figures, words = beside(Path(file_name).stem)
-    with figures:
-        table(data, file_name, column_config, definition=measure)
-    with words:
-        st.markdown(measure_text(measure))
+    """A table across the page (tables are wide), with the plain-language definition of its measure under it."""
+    table(data, file_name, column_config, definition=measure)
+    st.markdown(measure_text(measure))
 
 
 def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:

@@ -10,7 +10,7 @@ import re
 import polars as pl
 import pytest
 
-from metrics.extract.schema import TABLES_BY_NAME
+from metrics.extract.schema import SERVICE_LEVELS, TABLES_BY_NAME
 from metrics.policy.settings import Settings
 from metrics.report.labels import (
     OUTCOME_WORDS,
@@ -18,6 +18,7 @@ from metrics.report.labels import (
     PLAN_SOURCES,
     PLAN_WORDS,
     RESPONSE_WORDS,
+    ROLE_WORDS,
     columns,
     due_in_words,
     in_words,
@@ -47,6 +48,7 @@ def test_codes_become_words_and_what_has_no_words_is_left_as_it_is():
 def test_every_code_of_the_contract_has_words():
     plans = TABLES_BY_NAME["action_plans"]
     assert set(PLAN_KINDS) == set(plans.column("kind").enum)
+    assert set(ROLE_WORDS) | set(SERVICE_LEVELS) == set(TABLES_BY_NAME["staff"].column("role").enum)
     assert set(PLAN_SOURCES) == set(plans.column("source").enum)
     outcome = next(table.column("outcome") for table in TABLES_BY_NAME.values()
                    if "outcome" in [column.name for column in table.columns])

@@ -5,7 +5,7 @@ import streamlit as st
 import metrics.report.views.sample as view
 from dashboard.auth import session_access
 from dashboard.components import metric_row, table, table_with_definition
-from dashboard.data import database_key, drawn_sample, extract_info, provides
+from dashboard.data import database_key, drawn_sample, extract_info, measure, provides
 from dashboard.presenting import presenting
 from dashboard.state import agency_labels, current_filters, visible_agencies
 from metrics.measures.sample import proposed_seed
@@ -56,6 +56,14 @@ seed = int(
 
 sample = drawn_sample(database, agency_id, review_year, seed, filters)
 metric_row(view.headlines(sample, seed))
+if provides(database, "documentation_reviews"):
+    compared = view.against_the_record(sample, measure("documentation_status", database, filters))
+    if compared is not None:
+        agree, words = compared
+        if agree:
+            st.caption(words)
+        else:
+            st.warning(words, icon=":material/difference:")
 st.markdown(view.how_drawn(sample, labels.get(agency_id, agency_id), agency_id, review_year, seed))
 if not sample.population_size:
     st.info("Nobody was enrolled or discharged in this window: there is nobody to sample.")

@@ -18,6 +18,7 @@ from metrics.demo.columns import id_width
 from metrics.demo.common import END_DAY, EXTRACT_END, SETTINGS, START_DAY, business_day, to_date, to_day
 from metrics.demo.staff import Staff
 from metrics.extract.schema import TABLES_BY_NAME
+from metrics.policy.window import year_before
 
 # Plans of action are due 60 days after issue, corrective actions 30.
 PLAN_OF_ACTION_DAYS = 60
@@ -95,9 +96,13 @@ def _crs_enrollments(rng: np.random.Generator, agency_id: str, start: int, parti
     return rows
 
 
-def _active_on(enrollments: list[Enrollment], agency_id: str, day: dt.date) -> int:
-    return sum(1 for agency, begin, _r, end in enrollments
-               if agency == agency_id and begin <= day and (end is None or end >= day))
+def _review_population(enrollments: list[Enrollment], agency_id: str, requested: dt.date) -> int:
+    """The participants a review's sample is drawn from, as the contract counts them: enrolled or
+    discharged in the 12 months before the request (each enrollment is a participant of its own)."""
+    start, end = year_before(requested)
+    return sum(1 for agency, begin, _r, discharged in enrollments
+               if agency == agency_id
+               and (start <= begin <= end or (discharged is not None and start <= discharged <= end)))
 
 
 def _reviews(rng: np.random.Generator, agency_id: str, program: Program, start: int, enrollments: list[Enrollment],
@@ -119,7 +124,7 @@ def _reviews(rng: np.random.Generator, agency_id: str, program: Program, start: 
                                                       else rng.integers(30, 81)))
         received_on = received if received <= EXTRACT_END else None
         completed_on = completed if received_on is not None and completed <= EXTRACT_END else None
-        population = _active_on(enrollments, agency_id, requested)
+        population = _review_population(enrollments, agency_id, requested)
         sample = math.ceil(SETTINGS.documentation_sample_fraction * population)
         outcome = None if completed_on is None else "not_met" if year in not_met else "met"
         rows.append((agency_id, year, requested, received_on, population, sample, completed_on, outcome))

@@ -27,6 +27,7 @@ import polars as pl
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
 from metrics.policy.settings import settings as current_settings
+from metrics.policy.window import year_before
 from metrics.store.db import query
 
 ALGORITHM = ("population sorted by client_id; sample size = ceil(fraction x N), at least 1; "
@@ -92,9 +93,8 @@ def population_window(con: duckdb.DuckDBPyConnection, agency_id: str,
                       review_year: int) -> tuple[dt.date, dt.date, str]:
     requested = query(con, "sample_window", agency_id=agency_id, review_year=review_year)["requested_on"][0]
     if requested is not None:
-        start = dt.date(requested.year - 1, requested.month, min(requested.day, 28)) \
-            if (requested.month, requested.day) == (2, 29) else requested.replace(year=requested.year - 1)
-        return start, requested - dt.timedelta(days=1), f"the 12 months before the request of {requested}"
+        start, end = year_before(requested)
+        return start, end, f"the 12 months before the request of {requested}"
     return (dt.date(review_year - 1, 1, 1), dt.date(review_year - 1, 12, 31),
             f"no request recorded for {review_year}: calendar year {review_year - 1}")
 

@@ -41,6 +41,15 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last_day))
 
 
+def year_before(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The 12 months before ``day``: from the same date a year earlier (29 February from 28
+    February) to the day before ``day``, both included. The documentation sample's population
+    is drawn from those of its request."""
+    leap_day = (day.month, day.day) == (2, 29)
+    start = day.replace(year=day.year - 1, day=28) if leap_day else day.replace(year=day.year - 1)
+    return start, day - dt.timedelta(days=1)
+
+
 def previous_quarter(day: dt.date) -> dt.date:
     """The report date a quarter earlier, which every change on the overview and the deck is against."""
     return months_before(day, 3)

@@ -83,6 +83,8 @@ PLAN_COUNTS = {
     "missing": "Responses missing",
 }
 
+# A staff member's role: the service levels are their own names.
+ROLE_WORDS = {"other": "Other"}
 PLAN_KINDS = {"plan_of_action": "Plan of action", "corrective_action": "Corrective action"}
 PLAN_SOURCES = {
     "biennial_monitoring": "Biennial monitoring",
@@ -225,7 +227,7 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
         "caseload_staff": {
             **AGENCY,
             "staff_id": "Staff",
-            "role": "Role",
+            "role": Column("Role", words=ROLE_WORDS),
             "fte": "FTE",
             "caseload": "Caseload",
             "capacity": "Capacity",
@@ -271,8 +273,10 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "completed_on": "Completed",
             "review_late": "Review late",
             "outcome": Column("Outcome", words=OUTCOME_WORDS),
-            "population_size": "Population",
-            "sample_size": "Sample size",
+            "population_size": Column("Population (recorded)", "%d", "As the review record gives it. The "
+                                      "Documentation sample page counts it from the enrollments, and says "
+                                      "when the two differ."),
+            "sample_size": Column("Sample (recorded)", "%d"),
             "agency_id": None,
         },
         "action_plans": {
@@ -314,7 +318,7 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
         "orientation_staff": {
             **PROGRAM,
             "staff_id": "Staff id",
-            "role": "Role",
+            "role": Column("Role", words=ROLE_WORDS),
             "hired_on": "Hired",
             "deadline_on": f"{months} months end",
             "hours": Column(

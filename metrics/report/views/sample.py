@@ -49,6 +49,28 @@ def how_drawn(sample: Sample, program: str, agency_id: str, review_year: int, se
     )
 
 
+def against_the_record(sample: Sample, status: pl.DataFrame) -> tuple[bool, str] | None:
+    """How the population counted here compares with the one the review record gives (the
+    Monitoring page's documentation table, ``documentation_status``): (agree, what to say), or
+    None when no review of this program and year is recorded."""
+    recorded = status.filter((pl.col("agency_id") == sample.agency_id) & (pl.col("review_year") == sample.review_year))
+    if recorded.is_empty() or recorded["population_size"].item() is None:
+        return None
+    population, size = recorded["population_size"].item(), recorded["sample_size"].item()
+    sampled = "" if size is None else f" and a sample of {size}"
+    if population == sample.population_size and size in (None, sample.sample_size):
+        return True, (f"The review record on the Monitoring page gives the same population ({population}"
+                      f"{sampled}).")
+    return False, (
+        f"The review record on the Monitoring page gives a population of {population}{sampled}; the "
+        f"enrollments in this extract give {sample.population_size} and a sample of {sample.sample_size}. "
+        "The record is the count made when the materials were requested; the count here follows the rule "
+        "below, from the extract's `crs_enrollments`. Enrollments missing from the extract or rejected when "
+        "it was loaded (see Data quality), recorded after the request, or counted by another rule make "
+        "the two differ."
+    )
+
+
 def drawn_table(sample: Sample, seed: int) -> pl.DataFrame:
     return sample.drawn.with_columns(pl.lit(seed).alias("seed")).select(
         "draw", "client_id", "enrolled_on", "recertified_on", "discharged_on", "agency_id", "seed"
