@@ -16,7 +16,7 @@ from dashboard.navigation import PAGES
 from dashboard.presenting import presenting, public_download
 from dashboard.state import FILTERS_KEY, agency_labels, current_oversights, current_window
 from metrics.disclosure.suppression import small_marker
-from metrics.measures.docs import first_sentence, measure_text
+from metrics.measures.docs import definition_text, first_sentence
 from metrics.measures.registry import BY_NAME
 from metrics.policy.settings import settings
 from metrics.report.charts import p_chart
@@ -41,7 +41,7 @@ def chart_with_definition(
         st.plotly_chart(figure, width="stretch", key=key, theme=None, config={"displaylogo": False})
         download(data, file_name, definition=measure)
     with words:
-        st.markdown(measure_text(measure))
+        st.markdown(definition_text(measure, settings()))
 
 
 def as_column_config(columns: dict | None) -> dict:
@@ -138,7 +138,7 @@ def table(
 def table_with_definition(measure: str, data: pl.DataFrame, file_name: str, column_config: dict | None = None) -> None:
     """A table across the page (tables are wide), with the plain-language definition of its measure under it."""
     table(data, file_name, column_config, definition=measure)
-    st.markdown(measure_text(measure))
+    st.markdown(definition_text(measure, settings()))
 
 
 def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:

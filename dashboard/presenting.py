@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.data import agencies, extract_dir
 from metrics.disclosure.suppression import Linked, small_marker
-from metrics.measures.docs import measure_text
+from metrics.measures.docs import definition_text
 from metrics.policy.access import Access
 from metrics.policy.quarters import Quarter, meetings_between
 from metrics.policy.settings import settings
@@ -55,7 +55,7 @@ def banner() -> None:
             icon=":material/co_present:",
         )
         with st.expander("How small numbers are suppressed"):
-            st.markdown(measure_text("small-numbers"))
+            st.markdown(definition_text("small-numbers", settings()))
 
 
 def public_download(label: str, file_name: str) -> tuple[str, str]:

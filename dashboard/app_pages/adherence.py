@@ -104,14 +104,15 @@ table_with_definition(
     column_config=columns("milestones"),
 )
 
+safety = view.safety_chart()
 st.subheader("Safety/Crisis Plans in final care plans")
 chart_with_definition(
     rate_with_intervals(
         view.with_level_labels(figures.rows("safety"), labels),
         "label",
-        "rate",
-        "Final care plans with a Safety/Crisis Plan",
-        view.axis_title(noun="plans with one"),
+        safety.value,
+        safety.title,
+        view.axis_title(noun=safety.axis_noun),
     ),
     "safety-crisis-plans",
     view.safety_table(figures.table("safety"), labels),

@@ -73,7 +73,8 @@ class Headline:
     percent: bool = False
     higher_is_better: bool = True
     help: Wording = ""
-    # Rates are taken over the quarter up to the report date; counts are snapshots on it.
+    # Rates are taken over a counting window (the overview's, or the deck's quarter up to the report
+    # date); counts are snapshots on it.
     windowed: bool = False
     # A rate's (numerator, denominator), people or their contact periods; None for counts of
     # agencies, staff, programs and plans, which are shown whatever their size.
@@ -82,7 +83,7 @@ class Headline:
 
 
 def rate_headline(key: str, label: Wording, rows: pl.Expr, met: str, due: str, help: Wording = "") -> Headline:
-    """A share over the quarter: the ``met`` of the chosen rows over their ``due``."""
+    """A share over the counting window: the ``met`` of the chosen rows over their ``due``."""
 
     def counts(frame: pl.DataFrame) -> tuple[int, int]:
         chosen = frame.filter(rows)

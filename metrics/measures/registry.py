@@ -129,7 +129,7 @@ MEASURES: tuple[Measure, ...] = (
         "final care plans (SCCPs) that include a written Safety/Crisis Plan",
         headlines=(
             rate_headline("safety_plans", "SCCPs with a Safety/Crisis Plan", pl.lit(True), "met", "due",
-                          help="Final SCCPs completed in the quarter that record a written Safety/Crisis Plan."),
+                          help="Final SCCPs completed in the counting window that record a Safety/Crisis Plan."),
         ),
         slide=Slide(
             "Safety/Crisis Plans",

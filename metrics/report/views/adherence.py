@@ -7,7 +7,8 @@ import datetime as dt
 import polars as pl
 
 from metrics.disclosure.suppression import Linked
-from metrics.measures.registry import COUNTED
+from metrics.measures.measure import RatesWithIntervals
+from metrics.measures.registry import BY_NAME, COUNTED
 from metrics.measures.stats import with_rate
 from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
@@ -85,6 +86,13 @@ def headline(figures: Figures, requirement: str) -> Metric:
         wording.rate_text(overall["adherence"], figures.hidden("all").item()),
         f"{wording.count_text(overall['periods_met'])} of {wording.count_text(overall['periods_due'])} periods",
     )
+
+
+def safety_chart() -> RatesWithIntervals:
+    """The Safety/Crisis Plans chart as the registry declares it for the deck: the page draws the same."""
+    slide = BY_NAME["safety_plans"].slide
+    assert slide is not None and isinstance(slide.chart, RatesWithIntervals)  # declared in the registry
+    return slide.chart
 
 
 def chart_title(requirement: str) -> str:
