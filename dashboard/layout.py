@@ -17,6 +17,10 @@ NOTE_MIN_PX = 240
 _PAIR = "beside-"
 
 _CSS = f"""<style>
+/* A figure's label wraps rather than ending in "…" on a narrow tile. */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
 /* Less room above the page's first line: on a projector every line counts. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 3rem; }}
 div[class*="st-key-{_PAIR}"] div[data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
