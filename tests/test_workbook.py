@@ -192,9 +192,31 @@ def test_while_presenting_the_names_say_public_and_which_referrals(app, download
     label, data = files["first_contact_2026-03-31_public.xlsx"]
     assert label == "Download every table on this page, public version with small numbers suppressed (Excel)"
     book = read_back(data)
+    # Every file is named for the emergency referrals it counts; a sheet's name is cut to Excel's 31 characters.
     csvs = sorted(name.removesuffix("_2026-03-31_public.csv") for name in files if name.endswith(".csv"))
-    assert sorted(book.sheetnames[1:]) == csvs
-    for sheet in book.sheetnames[1:]:
-        assert_sheet_is_the_csv(book[sheet], files[f"{sheet}_2026-03-31_public.csv"][1])
+    assert all(name.endswith("_emergency") for name in csvs if name != "assignment_timeliness")
+    sheets = sheet_names(csvs)
+    assert "first_contact_percentiles_emerg" in sheets.values()
+    assert sorted(book.sheetnames[1:]) == sorted(sheets.values())
+    for table, sheet in sheets.items():
+        assert_sheet_is_the_csv(book[sheet], files[f"{table}_2026-03-31_public.csv"][1])
     about = {row[0]: row[1] for row in book[ABOUT_SHEET].iter_rows(values_only=True) if row[0]}
     assert about["Presentation mode"].startswith("on: counts of 1 to 10 people show as <11")
+
+
+def test_the_files_of_a_requirement_are_named_for_it(app, downloads):  # noqa: F811
+    app.run()
+    app.switch_page("app_pages/adherence.py")
+    app.run()
+    default = {name for name in offered_files(app, downloads) if name.endswith(".csv")}
+    app.segmented_control(key="adherence_requirement").set_value("rst_meeting")
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    chosen = {name for name in offered_files(app, downloads) if name.endswith(".csv")}
+    # The tables of one requirement carry its name; milestones and Safety/Crisis Plans are the same under both.
+    per_requirement = {"adherence_agency", "adherence_funnel", "adherence_monthly", "adherence_trend", "adherence_staff"}
+    for name in per_requirement:
+        assert any(file.startswith(f"{name}_2026") for file in default), name
+        assert any(file.startswith(f"{name}_rst_meeting_2026") for file in chosen), name
+    assert {file for file in chosen if file.startswith(("milestones_", "safety_plans_"))} == {
+        file for file in default if file.startswith(("milestones_", "safety_plans_"))}

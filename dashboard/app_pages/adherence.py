@@ -9,7 +9,7 @@ from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
 from metrics.report.charts import funnel_plot, rate_with_intervals, trend_lines
 from metrics.report.labels import REQUIREMENTS, columns
-from metrics.report.views import overall_rate
+from metrics.report.views import for_choice, overall_rate
 
 filters = current_filters()
 database = database_key()
@@ -26,6 +26,8 @@ requirement = st.segmented_control(
     persist_state="session",
 )
 st.caption(view.caption(filters.as_of))
+# The requirement chosen names the files of its tables (the first is the page's default).
+chosen = None if requirement == next(iter(REQUIREMENTS)) else requirement
 
 agency = measure("adherence_agency", database, filters)
 if view.of_requirement(agency, requirement).is_empty():
@@ -55,7 +57,7 @@ chart_with_definition(
     ),
     "contact-adherence",
     view.level_table(figures.table("level"), labels),
-    "adherence_agency.csv",
+    for_choice("adherence_agency.csv", chosen),
 )
 
 chart_with_definition(
@@ -64,13 +66,13 @@ chart_with_definition(
     ),
     "comparing-agencies-fairly",
     view.agency_table(figures.table("agency"), labels),
-    "adherence_funnel.csv",
+    for_choice("adherence_funnel.csv", chosen),
     key="funnel",
 )
 
 monthly_p_chart(
     figures.rows("month"), view.month_table(figures.table("month")), "periods_met", "periods_due",
-    "adherence_monthly.csv", overall_rate(figures, "adherence"),
+    for_choice("adherence_monthly.csv", chosen), overall_rate(figures, "adherence"),
 )
 
 chart_with_definition(
@@ -85,7 +87,7 @@ chart_with_definition(
     ),
     "adherence-over-time",
     view.trend_table(figures.table("agency_month"), labels),
-    "adherence_trend.csv",
+    for_choice("adherence_trend.csv", chosen),
     key="trend",
 )
 
@@ -93,7 +95,7 @@ st.subheader("By staff member, lowest first")
 if presenting():
     st.info("Adherence by staff member is not shown while presenting: it names staff one by one.")
 else:
-    table(view.staff_table(figures.table("staff"), labels), "adherence_staff.csv",
+    table(view.staff_table(figures.table("staff"), labels), for_choice("adherence_staff.csv", chosen),
           column_config=columns("adherence_staff"))
 
 st.subheader("Care-coordination milestones")

@@ -9,7 +9,7 @@ from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels, current_filters
 from metrics.report.charts import funnel_plot, hours_histogram, rate_with_intervals, survival_curves
 from metrics.report.labels import columns
-from metrics.report.views import overall_rate
+from metrics.report.views import for_choice, overall_rate
 
 filters = current_filters()
 database = database_key()
@@ -28,6 +28,8 @@ emergency = st.segmented_control(
     persist_state="session",
 )
 standard = view.standard_hours(emergency)
+# The kind of referral names the files of its tables (non-emergency is the page's default).
+chosen = "emergency" if emergency else None
 horizon = view.horizon(standard)
 st.caption(view.caption(filters.as_of))
 
@@ -54,13 +56,13 @@ chart_with_definition(
     survival_curves(curves, {"standard": standard}, labels, "Share of referrals not yet reached", horizon),
     "share-not-yet-reached",
     view.named(curves, labels),
-    "first_contact_curve.csv",
+    for_choice("first_contact_curve.csv", chosen),
 )
 
 chart_with_definition(
     hours_histogram(figures.table("hours"), standard, "How long first contact took (referrals reached)", horizon),
     "hours-to-first-contact",
-    *view.hours_download(figures.table("hours"), episodes, public),
+    *view.hours_download(figures.table("hours"), episodes, public, chosen),
     key="histogram",
 )
 
@@ -74,8 +76,7 @@ chart_with_definition(
     ),
     "time-to-first-contact",
     view.agency_table(figures.table("agency"), labels),
-    # Named for the kind of referral it counts: the file leaves the page without the choice above it.
-    "first_contact_agency_emergency.csv" if emergency else "first_contact_agency.csv",
+    for_choice("first_contact_agency.csv", chosen),
     key="rates",
 )
 
@@ -83,19 +84,19 @@ chart_with_definition(
     funnel_plot(drawn, "met", "due", "reached within the standard", "Agencies against the overall rate", labels),
     "comparing-agencies-fairly",
     view.funnel_table(figures.table("agency"), labels),
-    "first_contact_funnel.csv",
+    for_choice("first_contact_funnel.csv", chosen),
     key="funnel",
 )
 
 monthly_p_chart(
-    figures.rows("month"), view.month_table(figures.table("month")), "met", "due", "first_contact_monthly.csv",
-    overall_rate(figures, "pct_met"),
+    figures.rows("month"), view.month_table(figures.table("month")), "met", "due",
+    for_choice("first_contact_monthly.csv", chosen), overall_rate(figures, "pct_met"),
 )
 
 st.subheader("Percentiles by agency")
 table(
     view.percentiles_table(figures.table("agency"), labels),
-    "first_contact_percentiles.csv",
+    for_choice("first_contact_percentiles.csv", chosen),
     column_config=columns("first_contact_percentiles"),
 )
 

@@ -34,6 +34,16 @@ class Figures(Protocol):
     def hidden(self, name: str) -> pl.Series: ...
 
 
+def for_choice(file_name: str, choice: str | None) -> str:
+    """A download named for the choice its page was showing (None: the page's default), since the
+    file leaves the page without the choice above it: ``adherence_agency.csv`` becomes
+    ``adherence_agency_rst_meeting.csv``."""
+    if choice is None:
+        return file_name
+    stem, dot, suffix = file_name.rpartition(".")
+    return f"{stem}_{choice}{dot}{suffix}"
+
+
 def overall_rate(figures: Figures, rate: str) -> float | None:
     """The rate of all shown agencies as the page's headline gives it; None while presenting hides it."""
     if figures.hidden("all").item():

@@ -12,7 +12,7 @@ from metrics.measures.stats import with_rate
 from metrics.policy import wording
 from metrics.policy.settings import Settings, settings
 from metrics.report.charts import hour_bins
-from metrics.report.views import Figures, Metric, named
+from metrics.report.views import Figures, Metric, for_choice, named
 
 
 def groups(rules: Settings | None = None) -> dict[bool, str]:
@@ -102,11 +102,12 @@ def curves(curve: pl.DataFrame, emergency: bool, drawn: pl.DataFrame) -> pl.Data
     return of_group(curve, emergency).join(drawn.select("agency_id"), on="agency_id", how="semi")
 
 
-def hours_download(hours: pl.DataFrame, episodes: pl.DataFrame, public: bool) -> tuple[pl.DataFrame, str]:
+def hours_download(hours: pl.DataFrame, episodes: pl.DataFrame, public: bool,
+                   chosen: str | None) -> tuple[pl.DataFrame, str]:
     """The figures under the histogram and their file: one row per referral is for the agency's own
     use; presented, the counts per span of hours."""
     if public:
-        return hours, "first_contact_hours.csv"
+        return hours, for_choice("first_contact_hours.csv", chosen)
     return episodes.select(
         "episode_id",
         "agency_id",
@@ -117,7 +118,7 @@ def hours_download(hours: pl.DataFrame, episodes: pl.DataFrame, public: bool) ->
         "standard_hours",
         "due",
         "met",
-    ), "first_contact_episodes.csv"
+    ), for_choice("first_contact_episodes.csv", chosen)
 
 
 def rates_rows(drawn: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
