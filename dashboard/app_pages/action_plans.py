@@ -43,4 +43,5 @@ table(view.plans_table(plans), "action_plans.csv", column_config=columns("action
 escalations = view.escalations_table(plans)
 if not escalations.is_empty():
     st.subheader("Escalations and corrective-action responses")
-    table(escalations, "corrective_actions.csv", column_config=columns("corrective_actions"))
+    table(escalations, "corrective_actions.csv", column_config=columns("corrective_actions"),
+          definition="plans-of-action")

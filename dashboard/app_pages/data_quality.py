@@ -52,12 +52,13 @@ else:
         view.reasons_table(figures, presenting()),
         "rejected_reasons.csv",
         column_config=columns("rejected_reasons"),
+        definition="data-quality",
     )
     st.subheader("Every rejected row")
     if presenting():
         st.info("The rejected rows hold the extract's own values: they are not shown while presenting.")
     else:
-        table(rejected, "rejected_rows.csv", column_config=columns("rejected_rows"))
+        table(rejected, "rejected_rows.csv", column_config=columns("rejected_rows"), definition="data-quality")
 
 st.subheader("Rows dated after the extract was taken")
 if warned.is_empty():
@@ -67,4 +68,4 @@ elif presenting():
 else:
     st.caption("These rows are kept, but their dates come after the day the extract was taken: what they "
                "record cannot have happened yet. Check them with the data supplier.")
-    table(warned, "warnings.csv", column_config=columns("warnings"))
+    table(warned, "warnings.csv", column_config=columns("warnings"), definition="data-quality")

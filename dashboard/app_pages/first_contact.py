@@ -98,6 +98,7 @@ table(
     view.percentiles_table(figures.table("agency"), labels),
     for_choice("first_contact_percentiles.csv", chosen),
     column_config=columns("first_contact_percentiles"),
+    definition="share-not-yet-reached",  # where the median and 90th percentile are defined
 )
 
 st.subheader(view.assignment_title())

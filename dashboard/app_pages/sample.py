@@ -81,10 +81,12 @@ table(
     view.materials_table(sample, seed),
     f"sample_materials_{agency_id}_{review_year}.csv",
     column_config=columns("sample_materials"),
+    definition="documentation-sample",
 )
 with st.expander(view.population_title(sample)):
     table(
         view.population_table(sample),
         f"sample_population_{agency_id}_{review_year}.csv",
         column_config=columns("sample_population"),
+        definition="documentation-sample",
     )
