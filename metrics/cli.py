@@ -122,6 +122,23 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_worklists(args: argparse.Namespace) -> int:
+    from metrics.extract.quality import extract_span
+    from metrics.measures.worklists import worklists
+    from metrics.policy.filters import Filters
+    from metrics.policy.quarters import default_report_date
+
+    with _database(Path(args.extract)) as con:
+        _refuse_nothing_to_report(con)
+        taken = extract_span(con)[1]
+        as_of = args.as_of or default_report_date(taken)
+        tables = worklists(con, Filters(as_of=as_of))
+    write_all(tables, Path(args.out))
+    counts = ", ".join(f"{name} {frame.height:,}" for name, frame in tables.items())
+    print(f"worklists for the morning after {as_of.isoformat()} written to {args.out}: {counts}")
+    return EXIT_OK
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from metrics.measures.sample import documentation_sample, materials
 
@@ -240,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
                                "setting default_report_date names)")
     measures.add_argument("--out", required=True, help="folder for the CSV files")
     measures.set_defaults(run=cmd_metrics)
+
+    lists = commands.add_parser("worklists", help="write who needs what now: referrals waiting, contacts due")
+    lists.add_argument("--extract", required=True)
+    lists.add_argument("--as-of", type=dt.date.fromisoformat,
+                       help="report date YYYY-MM-DD: the lists are for the morning after it (default: as for metrics)")
+    lists.add_argument("--out", required=True, help="folder for the CSV files")
+    lists.set_defaults(run=cmd_worklists)
 
     sample = commands.add_parser("sample", help="draw the documentation oversight's 20%% sample")
     sample.add_argument("--extract", required=True)

@@ -37,7 +37,7 @@ from metrics.store.db import connect_database, execute
 from metrics.store.derived import build_derived_tables
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "7"
+BUILD_VERSION = "8"
 # Builds started over when the extract's files change while it is read, before giving up.
 BUILD_ATTEMPTS = 3
 
@@ -739,6 +739,7 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
         warned = dict(con.execute('SELECT "table", count(DISTINCT line) FROM warnings GROUP BY ALL').fetchall())
         reports = [replace(r, warnings=warned.get(r.table, 0)) for r in reports]
         execute(con, "local_epoch_us")
+        execute(con, "assigned_on")
         with _unordered(con):
             build_derived_tables(con, extract_date, settings())
         _insert_many(
