@@ -11,9 +11,12 @@ import polars as pl
 
 from metrics.cli import main
 from metrics.extract.loader import database_path
-from metrics.measures.worklists import WORKLISTS, contacts_due, referrals_waiting, worklists
+from metrics.measures.worklists import WORKLISTS, contacts_due, milestones_due, plans_due, referrals_waiting, worklists
 from metrics.policy.filters import Filters
 from tests.conftest import BASE_TABLES, write_extract
+from tests.test_oversight import AGENCIES as OVERSIGHT_AGENCIES
+from tests.test_oversight import PLANS
+from tests.test_oversight import D as OVERSIGHT_D
 
 EPISODES = "episode_id,client_id,agency_id,service_level,referred_at,emergency,assigned_at,enrolled_on,discharged_on,discharge_type"
 STAFF = """staff_id,agency_id,role,fte,hired_on,separated_on
@@ -168,5 +171,73 @@ def test_the_command_writes_each_worklist_as_the_function_gives_it(tmp_path, cac
         written = pl.read_csv(out / f"{worklist.name}.csv", infer_schema=False)
         # The contract's columns first, in its order (metric definitions, section 6).
         assert tuple(written.columns[: len(worklist.columns)]) == worklist.columns
-        assert written.height == expected[worklist.name].height > 0
-        assert written["episode_id"].to_list() == expected[worklist.name]["episode_id"].to_list()
+        assert written.height == expected[worklist.name].height
+        key = written.columns[0]
+        assert written[key].to_list() == expected[worklist.name][key].to_list()
+    # This extract has referrals waiting and contacts due (P5 is not reached by D), and no plans.
+    assert expected["referrals_waiting"].height and expected["contacts_due"].height
+
+
+MILESTONES = {
+    "staff": STAFF,
+    "episodes": f"""{EPISODES}
+E1,C1,A1,RSC-I,2024-03-01 10:00,false,,2024-03-02,,
+E2,C2,A1,CM,2024-03-05 08:30,true,,,,
+M1,C1,A1,RSC-I,2024-01-31 09:00,false,,2024-02-01,,
+M2,C1,A1,RSC-I,2024-01-09 09:00,false,,2024-01-10,,
+M3,C2,A1,RSC-F,2023-12-31 09:00,false,,2024-01-01,,
+M4,C2,A1,RSC-I,2023-12-31 09:00,false,,2024-01-01,,
+M5,C2,A1,CM,2023-12-31 09:00,false,,2024-01-01,,
+M6,C1,A1,RSC-I,2023-12-31 09:00,false,,2024-01-01,2024-02-14,planned
+""",
+    "assignments": """episode_id,staff_id,start_on,end_on
+E1,S1,2024-03-02,
+M1,S1,2024-02-01,
+""",
+    "contacts": """contact_id,episode_id,staff_id,contact_at,kind,mode
+K1,E1,S1,2024-03-01 15:00,client,phone
+K2,E2,,2024-03-06 09:00,attempt,other
+C1,M2,S1,2024-01-20 10:00,rst_meeting,in_person
+C2,M4,S1,2024-01-05 10:00,rst_meeting,in_person
+""",
+    "care_plans": """episode_id,plan_kind,completed_on,safety_plan
+M3,final,2024-01-20,true
+M3,review,2024-02-10,
+M4,final,2024-01-10,true
+M4,review,2024-01-15,
+M4,review,2024-02-20,
+""",
+}
+
+
+def test_milestones_due_within_a_week_or_overdue(build):
+    con = build(replace=MILESTONES)
+    frame = milestones_due(con, Filters(as_of=D))
+    assert [(row["episode_id"], row["milestone"], row["staff_id"], row["due_on"], row["days_left"], row["overdue"])
+            for row in frame.iter_rows(named=True)] == [
+        # M3 (enrolled 1 January) never had an RST meeting: due 15 January, 30 days ago. Its reviews
+        # are on time: the latest event, 10 February, makes the next due 11 March (26 days: later).
+        ("M3", "rst_formed", None, day(1, 15), -30, True),
+        # M2's RST met on 20 January; no final plan 30 days after 10 January: due 9 February.
+        ("M2", "sccp_final", None, day(2, 9), -5, True),
+        # M4's last care-plan event by D was 15 January: the next is due on D itself (the one on
+        # 20 February has not happened yet).
+        ("M4", "sccp_review", None, day(2, 14), 0, False),
+        # M1, enrolled 1 February: RST due 15 February, tomorrow; its final plan (2 March) is later.
+        ("M1", "rst_formed", "S1", day(2, 15), 1, False),
+    ]
+    # M5 is CM (no such milestones), M6 was discharged on D, E1 enrolls after D.
+
+
+def test_plans_and_responses_due_within_two_weeks_or_overdue(build):
+    con = build(replace={"agencies": OVERSIGHT_AGENCIES, "action_plans": PLANS})
+    frame = plans_due(con, Filters(as_of=OVERSIGHT_D))
+    assert [(row["reference"], row["kind"], row["days_left"], row["overdue"]) for row in frame.iter_rows(named=True)] == [
+        ("P10", "plan", -121, True),      # due 1 March, never completed (its corrective action comes after D)
+        ("P6", "plan", -60, True),        # due 1 May
+        ("P8", "response", -50, True),    # issued 1 May: the response was due 11 May and never came
+        ("P8", "plan", -29, True),        # due 1 June, completed only after D
+        ("P3", "plan", 0, False),         # due on D
+        ("P7", "response", 5, False),     # issued 25 June: response due 5 July
+    ]
+    # P5's plan is due 15 July, 15 days on: later than the worklist's two weeks; P7's plan 1 August.

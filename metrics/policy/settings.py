@@ -137,6 +137,11 @@ class Settings:
     # quarter up to it, the 12 months up to it, or all dates (metrics.policy.window).
     default_window: str = "year"
 
+    # Worklists: milestones due within this many days (or overdue), DCTS plans and responses
+    # within this many.
+    worklist_milestone_days: int = 7
+    worklist_plan_days: int = 14
+
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10
 
