@@ -145,9 +145,9 @@ def _dates_as_dates(data: pl.DataFrame, column_config: dict | None) -> dict:
     """Show date columns as YYYY-MM-DD (Streamlit would show them as midnight timestamps)."""
     config = dict(column_config or {})
     for name, dtype in data.schema.items():
-        label = config.get(name)
-        if dtype == pl.Date and (label is None or isinstance(label, str)):
-            config[name] = st.column_config.DateColumn(label or name, format="YYYY-MM-DD")
+        label = config.get(name, name)  # a column configured as None is hidden, and stays so
+        if dtype == pl.Date and isinstance(label, str):
+            config[name] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
     return config
 
 

@@ -13,6 +13,7 @@ from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
 from metrics.measures.registry import BY_NAME
 from metrics.measures.sample import Sample, documentation_sample
+from metrics.measures.worklists import WORKLIST_BY_NAME
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings, settings
 from metrics.store import db
@@ -36,6 +37,16 @@ def measure(name: str, database: str, filters: Filters) -> pl.DataFrame:
 @kept(maxsize=512)
 def _measure(database: str, filters: Filters, settings: Settings, name: str) -> pl.DataFrame:
     return BY_NAME[name].compute(db.connect_database(Path(database)), filters)
+
+
+def worklist(name: str, database: str, filters: Filters) -> pl.DataFrame:
+    """One worklist for these filters (which hold the visitor's agencies), once per (database, filters, settings)."""
+    return _worklist(database, filters, settings(), name)
+
+
+@kept(maxsize=64)
+def _worklist(database: str, filters: Filters, settings: Settings, name: str) -> pl.DataFrame:
+    return WORKLIST_BY_NAME[name].compute(db.connect_database(Path(database)), filters)
 
 
 @kept(maxsize=8)

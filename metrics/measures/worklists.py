@@ -101,6 +101,9 @@ WORKLISTS: tuple[Worklist, ...] = (
 )
 
 
+WORKLIST_BY_NAME = {worklist.name: worklist for worklist in WORKLISTS}
+
+
 def worklists(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, pl.DataFrame]:
     """Every worklist, its contract's columns first."""
     found = {}
