@@ -87,8 +87,8 @@ def waited_in_words(hours: pl.Expr) -> pl.Expr:
 
 def referrals_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(waited_in_words(pl.col("hours_waiting")).alias("waited")).select(
-        "agency_name", "episode_id", "service_level", "staff_id", "referred_at", "emergency", "waited",
-        "standard_hours", "overdue", "hours_waiting", "agency_id")
+        "agency_name", "episode_id", "service_level", "emergency", "waited", "overdue", "staff_id", "referred_at",
+        "standard_hours", "hours_waiting", "agency_id")
 
 
 def _when(frame: pl.DataFrame) -> pl.DataFrame:
