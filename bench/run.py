@@ -70,8 +70,8 @@ def measure_pages() -> list[str]:
     return [Path(page.file).stem for page in NAVIGATION if page.file in shown]
 
 
-# The overview, every page that shows a measure, and the data-quality page.
-PAGES = ["overview", *measure_pages(), "data_quality"]
+# The overview, the worklists, every page that shows a measure, and the data-quality page.
+PAGES = ["overview", "worklists", *measure_pages(), "data_quality"]
 RSC_LEVELS = ("RSC-I", "RSC-F")
 
 # The targets, judged at scale 100.
@@ -128,6 +128,7 @@ def _page_calls(page: str):
 
     from dashboard import data
     from metrics.measures.registry import HEADLINES, MEASURES
+    from metrics.measures.worklists import WORKLISTS
     from metrics.policy.filters import Filters
     from metrics.policy.quarters import default_report_date
     from metrics.policy.settings import settings
@@ -145,6 +146,9 @@ def _page_calls(page: str):
             for headline in HEADLINES:
                 data.measure(headline.measure, database, filters)
                 data.measure(headline.measure, database, window.a_quarter_earlier(filters))
+        elif page == "worklists":
+            for worklist in WORKLISTS:
+                data.worklist(worklist.name, database, filters)
         elif page == "data_quality":
             data.rejects(database)
         else:
