@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+from functools import partial
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -14,12 +15,13 @@ from dashboard.data import database_key, extract_dir, extract_info
 from dashboard.layout import beside
 from dashboard.navigation import PAGES
 from dashboard.presenting import presenting, public_download
-from dashboard.state import FILTERS_KEY, agency_labels, current_oversights, current_window
+from dashboard.state import AGENCIES_KEY, FILTERS_KEY, agency_labels, current_oversights, current_window
 from metrics.disclosure.suppression import small_marker
 from metrics.measures.docs import definition_text, first_sentence
 from metrics.measures.registry import BY_NAME
 from metrics.policy.settings import settings
 from metrics.report.charts import p_chart
+from metrics.report.drill import agency_of_point
 from metrics.report.export import to_csv_text
 from metrics.report.labels import Column, in_words
 from metrics.report.views import Metric
@@ -32,16 +34,37 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def chart_with_definition(
-    figure: go.Figure, measure: str, data: pl.DataFrame, file_name: str, key: str | None = None
+    figure: go.Figure, measure: str, data: pl.DataFrame, file_name: str, key: str | None = None,
+    drill: dict[str, str] | None = None,
 ) -> None:
     """The chart, its plain-language definition beside it (or under it on a narrow screen), and the
-    figures it shows as CSV below."""
+    figures it shows as CSV below. With ``drill`` (agency id: name, as the chart names them),
+    clicking an agency's bar, dot or line narrows the page to that agency."""
     chart, words = beside(Path(file_name).stem)
     with chart:
-        st.plotly_chart(figure, width="stretch", key=key, theme=None, config={"displaylogo": False})
+        if drill is None:
+            st.plotly_chart(figure, width="stretch", key=key, theme=None, config={"displaylogo": False})
+        else:
+            chart_key = key or f"drill-{Path(file_name).stem}"
+            trace_names = [getattr(trace, "name", None) for trace in figure.data]
+            st.plotly_chart(figure, width="stretch", key=chart_key, theme=None, config={"displaylogo": False},
+                            on_select=partial(_narrow_to_agency, chart_key, trace_names, drill),
+                            selection_mode="points")
         download(data, file_name, definition=measure)
     with words:
         st.markdown(definition_text(measure, settings()))
+
+
+def _narrow_to_agency(chart_key: str, trace_names: list[str | None], agency_names: dict[str, str]) -> None:
+    """A chart's selection callback: the sidebar's agencies become the one clicked (the filters,
+    the address and every page follow)."""
+    event = st.session_state.get(chart_key)
+    points = event["selection"]["points"] if event else []
+    for point in points:
+        agency = agency_of_point(point, trace_names, agency_names)
+        if agency is not None:
+            st.session_state[AGENCIES_KEY] = [agency]
+            return
 
 
 def as_column_config(columns: dict | None) -> dict:

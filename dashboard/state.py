@@ -20,6 +20,7 @@ from metrics.report.views import named
 from metrics.report.views.context import selected_oversights
 
 FILTERS_KEY = "filters"
+AGENCIES_KEY = "agencies"  # the sidebar's agencies, which a click on a chart sets (components.chart_with_definition)
 WINDOW_KEY = "counting_window"
 OVERSIGHTS_KEY = "selected_oversights"
 LINK_KEY = "link"  # the query parameters this session last wrote into the address
@@ -61,7 +62,7 @@ def sidebar_filters() -> Filters:
         "Agencies",
         list(names),
         format_func=names.get,
-        key="agencies",
+        key=AGENCIES_KEY,
         placeholder="All agencies" if access.sees_everything else "All the agencies you may see",
         persist_state="session",
     )

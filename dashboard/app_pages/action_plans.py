@@ -35,6 +35,7 @@ chart_with_definition(
     "plans-of-action",
     view.agency_table(by_agency),
     "action_plans_agency.csv",
+    drill=labels,
 )
 
 st.subheader("Every plan, overdue first")

@@ -58,6 +58,7 @@ chart_with_definition(
     "contact-adherence",
     view.level_table(figures.table("level"), labels),
     for_choice("adherence_agency.csv", chosen),
+    drill=labels,
 )
 
 chart_with_definition(
@@ -68,6 +69,7 @@ chart_with_definition(
     view.agency_table(figures.table("agency"), labels),
     for_choice("adherence_funnel.csv", chosen),
     key="funnel",
+    drill=labels,
 )
 
 monthly_p_chart(
@@ -89,6 +91,7 @@ chart_with_definition(
     view.trend_table(figures.table("agency_month"), labels),
     for_choice("adherence_trend.csv", chosen),
     key="trend",
+    drill=labels,
 )
 
 st.subheader("By staff member, lowest first")
@@ -120,4 +123,5 @@ chart_with_definition(
     view.safety_table(figures.table("safety"), labels),
     "safety_plans.csv",
     key="safety",
+    drill=labels,
 )

@@ -36,6 +36,7 @@ chart_with_definition(
     "caseload-utilization",
     view.agency_table(figures.table("agency"), labels),
     "caseload_agency.csv",
+    drill=labels,
 )
 chart_with_definition(
     band_counts(counted_staff, labels),
@@ -43,6 +44,7 @@ chart_with_definition(
     view.band_totals(counted_staff, labels),
     "caseload_bands.csv",
     key="bands",
+    drill=labels,
 )
 
 chart_with_definition(

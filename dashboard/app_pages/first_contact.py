@@ -57,6 +57,7 @@ chart_with_definition(
     "share-not-yet-reached",
     view.named(curves, labels),
     for_choice("first_contact_curve.csv", chosen),
+    drill=labels,
 )
 
 chart_with_definition(
@@ -78,6 +79,7 @@ chart_with_definition(
     view.agency_table(figures.table("agency"), labels),
     for_choice("first_contact_agency.csv", chosen),
     key="rates",
+    drill=labels,
 )
 
 chart_with_definition(
@@ -86,6 +88,7 @@ chart_with_definition(
     view.funnel_table(figures.table("agency"), labels),
     for_choice("first_contact_funnel.csv", chosen),
     key="funnel",
+    drill=labels,
 )
 
 monthly_p_chart(

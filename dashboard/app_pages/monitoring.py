@@ -30,6 +30,7 @@ else:
         "biennial-monitoring",
         shown,
         "monitoring_status.csv",
+        drill=labels,
     )
     st.subheader("Programs, most overdue first")
     table(shown, "monitoring_status_table.csv", column_config=columns("monitoring_status_table"))

@@ -94,7 +94,7 @@ TEMPLATE.layout.shapedefaults = {"line": {"width": 2}, "opacity": 1}
 
 
 LEGENDS = {
-    # A few series: in a row above the plot.
+    # A few series: in a row or two above the plot, under the title (the top margin makes room).
     "above": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None},
     # One per agency on a tall plot: in rows at the foot of the figure, under the axis title, so the
     # plot has the chart's whole width (a projector's 1280 pixels leave little beside it).
@@ -104,6 +104,7 @@ LEGENDS = {
 # The room a legend below takes: a row per two entries (long agency names), under the axis title.
 LEGEND_ROW_PX = 26
 AXIS_FOOT_PX = 70
+TITLE_PX = 60
 
 
 def _layout(
@@ -117,12 +118,15 @@ def _layout(
         rows = -(-entries // 2)
         bottom = AXIS_FOOT_PX + LEGEND_ROW_PX * rows
         height += LEGEND_ROW_PX * rows
+    # The title at the figure's top; a legend above the plot gets two rows' room between them.
+    top = TITLE_PX + (2 * LEGEND_ROW_PX if legend == "above" and len(fig.data) > 1 else 0)
     fig.update_layout(
-        title={"text": title, "font": {"size": FONT_SIZE + 4}},
+        title={"text": title, "font": {"size": FONT_SIZE + 4}, "yref": "container", "y": 1.0, "yanchor": "top",
+               "pad": {"t": 12}},
         font={"size": FONT_SIZE, "family": "Source Sans Pro, DejaVu Sans, Arial, sans-serif"},
         template=TEMPLATE,
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": bottom},
+        margin={"l": 10, "r": 10, "t": top, "b": bottom},
         legend=LEGENDS[legend],
         xaxis_title=x_title,
         yaxis_title=y_title,

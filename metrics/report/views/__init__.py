@@ -59,6 +59,11 @@ def named(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
     )
 
 
+# Between an agency's name and its service level in a chart's labels ("Alpha Recovery · CM").
+LABEL_SEPARATOR = " · "
+
+
 def with_level_labels(frame: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
     """Each row named "agency · level", as the charts of agencies and service levels label it."""
-    return named(frame, labels).with_columns((pl.col("agency_name") + " · " + pl.col("service_level")).alias("label"))
+    return named(frame, labels).with_columns(
+        (pl.col("agency_name") + LABEL_SEPARATOR + pl.col("service_level")).alias("label"))
