@@ -97,6 +97,8 @@ def metric_row(metrics: list[Metric | None], columns: int | None = None) -> None
             place.metric(metric.label, metric.value, help=metric.help, border=True)
 
 
+WORKLISTS_PAGE = "app_pages/worklists.py"
+WORKLIST_STAFF_KEY = "worklist_staff"  # the Worklists page's choice of staff member
 # A rate on screen: whole percentage points, as every headline and chart writes it (wording.rate_text).
 POINTS = "%.0f%%"
 # A count as a suppressed table shows it: the number, "<11" or "*".
@@ -140,8 +142,10 @@ def table(
     column_config: dict | None = None,
     height: int | str = "auto",
     definition: str | None = None,
+    opens_worklist: bool = False,
 ) -> None:
-    """A table with its own download button holding exactly the rows shown.
+    """A table with its own download button holding exactly the rows shown. With
+    ``opens_worklist``, choosing a staff member's row opens the Worklists page on their lists.
 
     Streamlit's own export of the table is off (``client.disableDataExport`` in
     streamlit_config.toml): the button is the one way out, and it follows presentation mode."""
@@ -154,7 +158,16 @@ def table(
     config = _dates_as_dates(shown, as_column_config(column_config))
     shown, config = _blank_when_empty(shown, _counts_to_the_right(shown, config) if presenting() else config,
                                       numbers=presenting())
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
+    if not opens_worklist:
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
+    else:
+        st.caption("Choose a staff member's row (the box at its left) to open their worklists.")
+        event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height,
+                             on_select="rerun", selection_mode="single-row", key=f"rows-{Path(file_name).stem}")
+        rows = event["selection"]["rows"]
+        if rows and shown["staff_id"][rows[0]] is not None:
+            st.session_state[WORKLIST_STAFF_KEY] = shown["staff_id"][rows[0]]
+            st.switch_page(WORKLISTS_PAGE)
     download(data, file_name, definition=definition)
 
 

@@ -67,3 +67,37 @@ def test_clicking_an_agencys_bar_narrows_the_page_to_it(server, browser):  # noq
         arg=clicked, timeout=30_000)
     screenshot(page, "drill-caseload-1440")
     page.close()
+
+
+def test_a_staff_members_row_opens_their_worklists(server, browser):  # noqa: F811
+    base, _ = server
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{base}/caseload", wait_until="domcontentloaded")
+    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
+    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = grid.bounding_box()
+    # The table draws on a canvas: the first row's selection box sits at its left, under the header.
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    page.wait_for_url(lambda url: "/worklists" in url, timeout=30_000)
+    page.get_by_role("heading", name="Worklists").first.wait_for(timeout=60_000)
+    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    chosen = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.inner_text()
+    assert chosen.startswith("Staff member") and "Everyone" not in chosen
+    screenshot(page, "drill-staff-worklists-1440")
+    page.close()
+
+
+def test_the_overviews_details_keep_the_filters(server, browser):  # noqa: F811
+    base, _ = server
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{base}/?levels=CM&window=quarter", wait_until="domcontentloaded")
+    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
+    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    page.get_by_role("link", name="Details").first.click()
+    page.wait_for_url(lambda url: "/caseload" in url and "levels=CM" in url and "window=quarter" in url,
+                      timeout=30_000)
+    assert page.locator(f'{SIDEBAR} [data-testid="stMultiSelect"]').nth(1).inner_text().count("CM") == 1
+    page.close()

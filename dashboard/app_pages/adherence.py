@@ -99,7 +99,7 @@ if presenting():
     st.info("Adherence by staff member is not shown while presenting: it names staff one by one.")
 else:
     table(view.staff_table(figures.table("staff"), labels), for_choice("adherence_staff.csv", chosen),
-          column_config=columns("adherence_staff"))
+          column_config=columns("adherence_staff"), opens_worklist=True)
 
 st.subheader("Care-coordination milestones")
 table_with_definition(

@@ -69,4 +69,5 @@ if public:
     # A staff member's capacity and band would narrow a hidden caseload of 1 to 10 down to one value.
     st.info("Caseloads by staff member are not shown while presenting.")
 else:
-    table(view.staff_table(staff, labels), "caseload_staff.csv", column_config=columns("caseload_staff"))
+    table(view.staff_table(staff, labels), "caseload_staff.csv", column_config=columns("caseload_staff"),
+          opens_worklist=True)

@@ -4,7 +4,7 @@ milestones and plans due, by agency and staff member."""
 import streamlit as st
 
 import metrics.report.views.worklists as view
-from dashboard.components import metric_row, table
+from dashboard.components import WORKLIST_STAFF_KEY, metric_row, table
 from dashboard.data import database_key, worklist
 from dashboard.presenting import presenting
 from dashboard.state import current_filters, with_agency_names
@@ -25,8 +25,10 @@ contacts = with_agency_names(view.contacts_this_week(worklist("contacts_due", da
 milestones = with_agency_names(worklist("milestones_due", database, filters))
 plans = with_agency_names(worklist("plans_due", database, filters))
 
+# A staff member chosen on another page (their row in a table) is offered even with nothing listed.
+choices = view.staff_choices(referrals, contacts, milestones, also=st.session_state.get(WORKLIST_STAFF_KEY))
 staff = st.columns([1, 2])[0].selectbox(
-    "Staff member", view.staff_choices(referrals, contacts, milestones), key="worklist_staff", persist_state="session",
+    "Staff member", choices, key=WORKLIST_STAFF_KEY, persist_state="session",
     help="The worker assigned to each episode on the report date; the sidebar chooses the agencies.")
 referrals, contacts, milestones = (view.of_staff(frame, staff) for frame in (referrals, contacts, milestones))
 metric_row(view.headlines(referrals, contacts, milestones, plans))

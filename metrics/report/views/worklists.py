@@ -23,11 +23,14 @@ def caption(as_of: dt.date) -> str:
             f"{as_of:%d %B}.")
 
 
-def staff_choices(*frames: pl.DataFrame) -> list[str]:
-    """The staff members named on the page's lists, in order, after "Everyone" and before "Nobody assigned"."""
-    named = sorted({staff for frame in frames if "staff_id" in frame.columns
-                    for staff in frame["staff_id"].to_list() if staff is not None})
-    return [EVERYONE, *named, UNASSIGNED]
+def staff_choices(*frames: pl.DataFrame, also: str | None = None) -> list[str]:
+    """The staff members named on the page's lists (and ``also``), in order, after "Everyone" and
+    before "Nobody assigned"."""
+    named: set[str] = {staff for frame in frames if "staff_id" in frame.columns
+                       for staff in frame["staff_id"].to_list() if staff is not None}
+    if also is not None and also not in (EVERYONE, UNASSIGNED):
+        named.add(also)
+    return [EVERYONE, *sorted(named), UNASSIGNED]
 
 
 def of_staff(frame: pl.DataFrame, chosen: str) -> pl.DataFrame:
