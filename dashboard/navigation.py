@@ -19,6 +19,7 @@ class PageEntry:
 PAGES: tuple[PageEntry, ...] = (
     PageEntry("", "app_pages/overview.py", "Overview", ":material/dashboard:", "overview", default=True),
     PageEntry("", "app_pages/worklists.py", "Worklists", ":material/checklist:", "worklists"),
+    PageEntry("", "app_pages/scorecard.py", "Agency scorecard", ":material/scoreboard:", "scorecard"),
     PageEntry("BHD care coordination", "app_pages/caseload.py", "Caseload", ":material/groups:", "caseload"),
     PageEntry("BHD care coordination", "app_pages/adherence.py", "Contact adherence", ":material/event_repeat:",
               "adherence"),

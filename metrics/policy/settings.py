@@ -77,6 +77,17 @@ REPORT_DATE_RULES = ("extract_date", "month_end", "quarter_end")
 
 
 @dataclass(frozen=True)
+class ContractTarget:
+    """An agency's contract target for one headline figure (a key of the measure registry's
+    headlines): green at ``green`` or better, amber at ``amber`` or better, red beyond. Better is
+    higher for a rate, lower for a count of problems (the headline says which)."""
+
+    figure: str
+    green: float
+    amber: float
+
+
+@dataclass(frozen=True)
 class Settings:
     # Caseload standard per 1.0 FTE. RSC-F counts families, the others clients.
     caseload_standard: Mapping[str, int] = field(
@@ -142,6 +153,20 @@ class Settings:
     worklist_milestone_days: int = 7
     worklist_plan_days: int = 14
 
+    # Contract targets of the agency scorecard. Defaults: rates at 90% green and 80% amber (95% and
+    # 85% for Safety/Crisis Plans, which every final plan must hold); no staff over the standard
+    # green, one amber; any program overdue for monitoring, or any overdue plan, red.
+    contract_targets: tuple[ContractTarget, ...] = (
+        ContractTarget("client_contact", 0.90, 0.80),
+        ContractTarget("rst_meeting", 0.90, 0.80),
+        ContractTarget("safety_plans", 0.95, 0.85),
+        ContractTarget("reached_24h", 0.90, 0.80),
+        ContractTarget("reached_30min", 0.90, 0.80),
+        ContractTarget("staff_over", 0, 1),
+        ContractTarget("programs_overdue", 0, 0),
+        ContractTarget("plans_overdue", 0, 0),
+    )
+
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10
 
@@ -200,6 +225,8 @@ def _merge(base: Settings, overrides: dict[str, Any]) -> Settings:
                                    int(r["period_days"]), r["contact_kind"], r.get("source_rule", ""))
                 for r in value
             )
+        elif name == "contract_targets":
+            changes[name] = tuple(ContractTarget(t["figure"], float(t["green"]), float(t["amber"])) for t in value)
         elif isinstance(current, tuple):
             changes[name] = tuple(value)
         else:

@@ -1,0 +1,35 @@
+"""One agency's scorecard: every headline figure of its oversight now and at the end of each of the
+last four quarters, against its contract target, with the rule that gives each status."""
+
+import streamlit as st
+
+import metrics.report.scorecard as view
+from dashboard.auth import session_access
+from dashboard.components import download
+from dashboard.data import database_key, measure
+from dashboard.presenting import presenting
+from dashboard.state import agency_labels, current_filters, visible_agencies
+from metrics.policy.settings import settings
+
+filters = current_filters()
+database = database_key()
+labels = agency_labels()
+
+st.title("Agency scorecard")
+listed = visible_agencies(session_access())
+if filters.agencies is not None:
+    listed = listed.filter(listed["agency_id"].is_in(list(filters.agencies)))
+if listed.is_empty():
+    st.info("No agency matches these filters.")
+    st.stop()
+oversight_of = dict(zip(listed["agency_id"], listed["oversight"], strict=True))
+agency_id = st.columns([1, 2])[0].selectbox("Agency", list(oversight_of), format_func=lambda a: labels.get(a, a),
+                                            key="scorecard_agency")
+st.caption(f"{labels.get(agency_id, agency_id)} on {filters.as_of:%d %B %Y}, over the counting window, and at the "
+           "end of each of the last four quarters, over that quarter. The targets are the dashboard's settings "
+           "(`contract_targets`).")
+
+rows = view.scorecard(agency_id, oversight_of[agency_id], filters,
+                      lambda name, counted: measure(name, database, counted), presenting(), settings())
+st.markdown(view.as_markdown(rows))
+download(view.download_rows(rows), f"scorecard_{agency_id}.csv", "Download the scorecard (CSV)")
