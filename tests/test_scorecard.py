@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 import polars as pl
 import pytest
@@ -106,3 +107,21 @@ def test_a_one_agency_user_scores_only_their_agency(signed_in_app):  # noqa: F81
     # Options are shown by name; the one offered is the user's own agency.
     assert len(at.selectbox(key="scorecard_agency").options) == 1
     assert at.selectbox(key="scorecard_agency").value == allowed
+
+
+def test_the_scorecard_pdf_is_one_page_saying_each_status_in_words(tmp_path):
+    from metrics.report.scorecard import Score, ScoreRow, scorecard_pdf
+
+    # Rules without the status words, so that every one on the page is a cell's.
+    rows = [ScoreRow("Contact periods met", "at least 90%", Score("86%", AMBER),
+                     (("2026Q1", Score("91%", GREEN)), ("2026Q2", Score("79%", RED)), ("2026Q3", Score("–", None)))),
+            ScoreRow("Overdue plans", "none", Score("0", GREEN),
+                     (("2026Q1", Score("1", RED)), ("2026Q2", Score("0", GREEN)), ("2026Q3", Score("0", GREEN))))]
+    path = tmp_path / "scorecard.pdf"
+    path.write_bytes(scorecard_pdf(rows, "Alpha Recovery", dt.date(2026, 10, 31), "all dates", "demo"))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Scorecard: Alpha Recovery" in text and "On 31 October 2026, counting all dates" in text
+    words = text.split()
+    assert (words.count("amber"), words.count("red"), words.count("green")) == (1, 2, 4)

@@ -5,10 +5,10 @@ import streamlit as st
 
 import metrics.report.scorecard as view
 from dashboard.auth import session_access
-from dashboard.components import download
-from dashboard.data import database_key, measure
-from dashboard.presenting import presenting
-from dashboard.state import agency_labels, current_filters, visible_agencies
+from dashboard.components import download, report_dated
+from dashboard.data import database_key, extract_dir, measure
+from dashboard.presenting import presenting, public_download
+from dashboard.state import agency_labels, current_filters, current_window, visible_agencies
 from metrics.policy.settings import settings
 
 filters = current_filters()
@@ -33,3 +33,12 @@ rows = view.scorecard(agency_id, oversight_of[agency_id], filters,
                       lambda name, counted: measure(name, database, counted), presenting(), settings())
 st.markdown(view.as_markdown(rows))
 download(view.download_rows(rows), f"scorecard_{agency_id}.csv", "Download the scorecard (CSV)")
+label, file_name = public_download("Download the scorecard for a contract meeting (PDF, one page)",
+                                   report_dated(f"scorecard_{agency_id}.pdf"))
+st.download_button(
+    label,
+    view.scorecard_pdf(rows, labels.get(agency_id, agency_id), filters.as_of, current_window().describe(filters),
+                       extract_dir().name),
+    file_name=file_name, mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+    key="download-scorecard-pdf",
+)

@@ -86,7 +86,9 @@ def _render(figures: list[go.Figure], folder: Path) -> list[Path]:
     return paths
 
 
-class _Pages(FPDF):
+class SlidePages(FPDF):
+    """Pages the size of a projected slide, in DejaVu Sans (the deck's and the scorecard's)."""
+
     def __init__(self) -> None:
         super().__init__(orientation="L", unit="mm", format=(PAGE_MM[1], PAGE_MM[0]))
         self.add_font("Sans", "", FONT_DIR / "DejaVuSans.ttf")
@@ -115,7 +117,7 @@ def build_deck(
     rules = settings()
     filters = Filters(as_of=quarter.as_of, agencies=agencies)
     earlier = replace(filters, as_of=previous_quarter(filters.as_of))
-    pdf = _Pages()
+    pdf = SlidePages()
 
     pdf.add_page()
     pdf.set_y(55)

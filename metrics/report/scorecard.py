@@ -17,6 +17,7 @@ from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import ContractTarget, Settings
 from metrics.policy.window import QUARTER, Window
+from metrics.report.deck import SlidePages
 from metrics.report.headlines import format_value, headline_value
 
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -126,3 +127,38 @@ def download_rows(rows: list[ScoreRow]) -> pl.DataFrame:
             record[f"{quarter}_status"] = score.status
         records.append(record)
     return pl.DataFrame(records)
+
+
+# A status's fill in the PDF (light, so that black text reads on it, and printed in grey too).
+FILLS = {GREEN: (204, 235, 219), AMBER: (253, 228, 186), RED: (246, 204, 204), None: (255, 255, 255)}
+
+
+def scorecard_pdf(rows: list[ScoreRow], agency: str, as_of: dt.date, window: str, extract_name: str) -> bytes:
+    """The scorecard on one slide-sized page, for a contract meeting: each cell its figure and its
+    status in words (the fill repeats it)."""
+    pdf = SlidePages()
+    pdf.add_page()
+    pdf.heading(f"Scorecard: {agency}", 24)
+    pdf.paragraph(f"On {as_of:%d %B %Y}, counting {window}; and at the end of each of the last four quarters, "
+                  f"over that quarter. Extract {extract_name}.", 11)
+    pdf.ln(4)
+    quarters = [quarter for quarter, _ in rows[0].quarters] if rows else []
+    widths = [70.0, 92.0, 28.0] + [28.0] * len(quarters)
+    pdf.set_font("Sans", "B", 11)
+    for width, title in zip(widths, ["Figure", "Target", "Now", *quarters], strict=True):
+        pdf.cell(width, 9, title, border="B")
+    pdf.ln(9)
+    for row in rows:
+        pdf.set_font("Sans", "", 10)
+        top = pdf.get_y()
+        pdf.multi_cell(widths[0], 5.5, row.figure, align="L", new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(widths[1], 5.5, row.rule, align="L", new_x="RIGHT", new_y="TOP")
+        for width, score in zip(widths[2:], [row.now, *(score for _, score in row.quarters)], strict=True):
+            pdf.set_fill_color(*FILLS[score.status])
+            words = score.value if score.status is None else f"{score.value}\n{score.status}"
+            pdf.multi_cell(width, 5.5, words, fill=True, align="C", new_x="RIGHT", new_y="TOP")
+        pdf.set_xy(pdf.l_margin, top + 13)
+    pdf.ln(4)
+    pdf.paragraph("Green: the target met or bettered. Amber: short of it but at the lower bar. Red: below that. A "
+                  "figure with nothing due, or suppressed, has no status.", 10)
+    return bytes(pdf.output())
