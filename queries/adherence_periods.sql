@@ -12,10 +12,7 @@ WITH bounds AS (
            CAST($period_end AS DATE) AS period_end
 ),
 requirements AS (
-    SELECT unnest(CAST($requirement_levels AS VARCHAR[])) AS service_level,
-           unnest(CAST($requirement_names AS VARCHAR[])) AS requirement,
-           unnest(CAST($requirement_days AS INTEGER[])) AS period_days,
-           unnest(CAST($requirement_kinds AS VARCHAR[])) AS contact_kind
+    SELECT * FROM requirement_rules($requirement_levels, $requirement_names, $requirement_days, $requirement_kinds)
 ),
 observed AS (
     -- The observed stretch runs from enrollment to E, the earlier of discharge and D

@@ -7,10 +7,7 @@ WITH horizon AS (
     SELECT CAST($as_of AS DATE) AS as_of
 ),
 requirements AS (
-    SELECT unnest(CAST($requirement_levels AS VARCHAR[])) AS service_level,
-           unnest(CAST($requirement_names AS VARCHAR[])) AS requirement,
-           unnest(CAST($requirement_days AS INTEGER[])) AS period_days,
-           unnest(CAST($requirement_kinds AS VARCHAR[])) AS contact_kind
+    SELECT * FROM requirement_rules($requirement_levels, $requirement_names, $requirement_days, $requirement_kinds)
 ),
 current_periods AS (
     SELECT e.episode_id, e.agency_id, e.service_level, e.enrolled_on, r.requirement, r.period_days,

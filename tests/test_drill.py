@@ -42,12 +42,17 @@ def server(tmp_path_factory):
         yield base, names
 
 
+def opened(page, url: str) -> None:
+    """Open the address and wait until the page and its sidebar are drawn."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
+    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+
+
 def test_clicking_an_agencys_bar_narrows_the_page_to_it(server, browser):  # noqa: F811
     base, names = server
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(f"{base}/caseload", wait_until="domcontentloaded")
-    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
-    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    opened(page, f"{base}/caseload")
     bars = page.locator(".js-plotly-plot").first.locator("g.trace.bars path")
     bars.first.wait_for(timeout=60_000)
     # The first bar is the first agency's (agencies listed top down, in the legend's order).
@@ -72,9 +77,7 @@ def test_clicking_an_agencys_bar_narrows_the_page_to_it(server, browser):  # noq
 def test_a_staff_members_row_opens_their_worklists(server, browser):  # noqa: F811
     base, _ = server
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(f"{base}/caseload", wait_until="domcontentloaded")
-    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
-    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    opened(page, f"{base}/caseload")
     grid = page.locator('[data-testid="stDataFrame"]').last
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -93,9 +96,7 @@ def test_a_staff_members_row_opens_their_worklists(server, browser):  # noqa: F8
 def test_the_overviews_details_keep_the_filters(server, browser):  # noqa: F811
     base, _ = server
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(f"{base}/?levels=CM&window=quarter", wait_until="domcontentloaded")
-    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
-    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    opened(page, f"{base}/?levels=CM&window=quarter")
     page.get_by_role("link", name="Details").first.click()
     page.wait_for_url(lambda url: "/caseload" in url and "levels=CM" in url and "window=quarter" in url,
                       timeout=30_000)
