@@ -40,5 +40,5 @@ st.download_button(
     view.scorecard_pdf(rows, labels.get(agency_id, agency_id), filters.as_of, current_window().describe(filters),
                        extract_dir().name),
     file_name=file_name, mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
-    key="download-scorecard-pdf",
+    key="scorecard_pdf",
 )
