@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -70,7 +71,10 @@ def undated(file_name: str) -> str:
 
 
 def download_text(file_name: str | None, data: bytes) -> str:
-    """A download as text: a CSV as written, a workbook (.xlsx) as the values of its cells."""
+    """A download as text: a CSV as written, a workbook (.xlsx) as the values of its cells, a PDF
+    as pdftotext reads it."""
+    if (file_name or "").endswith(".pdf"):
+        return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
     if not (file_name or "").endswith(".xlsx"):
         return data.decode("utf-8")
     from openpyxl import load_workbook
