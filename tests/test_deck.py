@@ -143,3 +143,34 @@ def test_a_rate_slide_marks_the_rows_suppression_hides_instead_of_dropping_them(
     assert list(marks.y) == ["Beta · CM"] and marks.name == "hidden: rests on, or leaves out, 1 to 10"
     # Nothing hidden: the chart is the plain dot plot.
     assert len(slide_figure(chart, shown, hidden.clear(), {}, dt.date(2026, 6, 30)).data) == 1
+
+
+def test_a_slide_whose_every_curve_is_suppressed_says_so_rather_than_that_there_are_none():
+    import polars as pl
+
+    from metrics.report.slides import slide_figure
+
+    chart = next(slide.chart for slide in SLIDES if type(slide.chart).__name__ == "SurvivalCurves")
+    hidden = pl.DataFrame({"agency_id": ["A1", "A2"], "emergency": [False, False], "hours": [1.0, 2.0],
+                           "share_left": [0.5, 0.2]})
+    figure = slide_figure(chart, hidden.clear(), hidden, {"A1": "Alpha Recovery", "A2": "Beta CRS"},
+                          dt.date(2026, 9, 30))
+    message = figure.layout.annotations[0].text.replace("<br>", " ")
+    assert message == ("Not shown: Alpha Recovery, Beta CRS, resting on (or leaving out) 1 to 10 people, so as "
+                       "not to show small numbers.")
+    assert "No referrals" not in message
+
+
+def test_hidden_caseload_bars_are_named_under_the_chart():
+    import polars as pl
+
+    from metrics.report.slides import slide_figure
+
+    chart = next(slide.chart for slide in SLIDES if type(slide.chart).__name__ == "UtilizationBars")
+    rows = pl.DataFrame({"agency_id": ["A1", "A2"], "role": ["CM", "CM"], "caseload": [60, 4],
+                         "capacity": [50.0, 50.0], "utilization": [1.2, 0.08]})
+    figure = slide_figure(chart, rows.head(1), rows.tail(1), {"A1": "Alpha Recovery", "A2": "Beta CRS"},
+                          dt.date(2026, 9, 30))
+    assert list(figure.data[0].y) == ["Alpha Recovery"]
+    assert [note.text for note in figure.layout.annotations if note.text.startswith("Not shown")] == [
+        "Not shown: Beta CRS, resting on (or leaving out) 1 to 10 people, so as not to show small numbers."]
