@@ -90,8 +90,9 @@ def test_what_is_derived_is_whole():
     ]
     assert [(s.title, s.measure) for s in SLIDES] == [
         ("Caseload utilization", "caseload_agency"), ("Contact with clients", "adherence_agency"),
-        ("Safety/Crisis Plans", "safety_plans"),
-        ("Time to first contact", "first_contact_curve"), ("Biennial monitoring", "monitoring_status"),
+        ("Recovery Support Team meetings", "adherence_agency"), ("Safety/Crisis Plans", "safety_plans"),
+        ("Time to first contact", "first_contact_curve"),
+        ("Emergencies: time to first contact", "first_contact_curve"), ("Biennial monitoring", "monitoring_status"),
         ("Plans of action", "action_plans"),
     ]
     assert all(PAGE_OF_MEASURE[h.measure] in PAGE_FILES for h in HEADLINES)

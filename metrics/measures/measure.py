@@ -118,10 +118,12 @@ class RatesWithIntervals:
 
 @dataclass(frozen=True, eq=False)
 class SurvivalCurves:
-    """The share not yet reached by hours since referral, against the first-contact standard."""
+    """The share not yet reached by hours since referral, against the first-contact standard (the
+    emergency one for emergency referrals)."""
 
     rows: pl.Expr
     title: str
+    emergency: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,4 +162,4 @@ class Measure:
     # The columns the metric definitions fix, in their order; more may follow.
     contract_columns: tuple[str, ...] = ()
     headlines: tuple[Headline, ...] = ()
-    slide: Slide | None = None
+    slides: tuple[Slide, ...] = ()  # its pages of the quarterly deck

@@ -85,7 +85,7 @@ MEASURES: tuple[Measure, ...] = (
                 help="Agencies with at least one role over its caseload standard.",
             ),
         ),
-        slide=Slide("Caseload utilization", "agencies_over", UtilizationBars()),
+        slides=(Slide("Caseload utilization", "agencies_over", UtilizationBars()),),
     ),
     Measure(
         "caseload_staff", caseload.caseload_staff,
@@ -109,11 +109,13 @@ MEASURES: tuple[Measure, ...] = (
             rate_headline("rst_meeting", "RST-meeting periods met", pl.col("requirement") == "rst_meeting",
                           "periods_met", "periods_due", help=_periods_met("rst_meeting", "RST-meeting")),
         ),
-        slide=Slide(
-            "Contact with clients",
-            "client_contact",
-            RatesWithIntervals(pl.col("requirement") == "client_contact", "adherence", "Client-contact periods met",
-                               "periods met"),
+        slides=(
+            Slide("Contact with clients", "client_contact",
+                  RatesWithIntervals(pl.col("requirement") == "client_contact", "adherence",
+                                     "Client-contact periods met", "periods met")),
+            Slide("Recovery Support Team meetings", "rst_meeting",
+                  RatesWithIntervals(pl.col("requirement") == "rst_meeting", "adherence", "RST-meeting periods met",
+                                     "periods met")),
         ),
     ),
     # Beyond the definitions' files, like every measure after action_plans_agency; declared here
@@ -131,11 +133,11 @@ MEASURES: tuple[Measure, ...] = (
             rate_headline("safety_plans", "SCCPs with a Safety/Crisis Plan", pl.lit(True), "met", "due",
                           help="Final SCCPs completed in the counting window that record a Safety/Crisis Plan."),
         ),
-        slide=Slide(
+        slides=(Slide(
             "Safety/Crisis Plans",
             "safety_plans",
             RatesWithIntervals(pl.lit(True), "rate", "Final care plans with a Safety/Crisis Plan", "plans with one"),
-        ),
+        ),),
     ),
     Measure(
         "first_contact_episodes", first_contact.first_contact_episodes,
@@ -180,7 +182,7 @@ MEASURES: tuple[Measure, ...] = (
             Headline("programs_overdue", "Programs overdue for monitoring", count_rows(pl.col("status") == "overdue"),
                      higher_is_better=False),
         ),
-        slide=Slide("Biennial monitoring", "programs_overdue", DueDates("Next monitoring visit due")),
+        slides=(Slide("Biennial monitoring", "programs_overdue", DueDates("Next monitoring visit due")),),
     ),
     Measure(
         "action_plans", action_plans.action_plans, Organisations("plans issued to programs"),
@@ -194,7 +196,7 @@ MEASURES: tuple[Measure, ...] = (
             Headline("plans_overdue", "Overdue plans", count_rows(pl.col("status") == "overdue"),
                      higher_is_better=False),
         ),
-        slide=Slide("Plans of action", "plans_overdue", StatusBars("Plans by agency and status")),
+        slides=(Slide("Plans of action", "plans_overdue", StatusBars("Plans by agency and status")),),
     ),
     Measure(
         "action_plans_agency", _plans_by_agency, Organisations("plans issued to programs, per program"),
@@ -225,8 +227,12 @@ MEASURES: tuple[Measure, ...] = (
         ShownWith("first_contact_agency", ("agency_id", "emergency")),
         "time-to-first-contact", FIRST_CONTACT,
         "Kaplan–Meier share of referrals not yet reached, by hours since referral",
-        slide=Slide("Time to first contact", "reached_24h",
-                    SurvivalCurves(~pl.col("emergency"), "Share of referrals not yet reached")),
+        slides=(
+            Slide("Time to first contact", "reached_24h",
+                  SurvivalCurves(~pl.col("emergency"), "Share of referrals not yet reached")),
+            Slide("Emergencies: time to first contact", "reached_30min",
+                  SurvivalCurves(pl.col("emergency"), "Share of emergency referrals not yet reached", emergency=True)),
+        ),
     ),
     Measure(
         "first_contact_trend", first_contact.first_contact_trend, People(MET_OF_DUE), "time-to-first-contact",
@@ -273,7 +279,7 @@ HEADLINES: tuple[Headline, ...] = tuple(replace(h, measure=m.name) for m in MEAS
 HEADLINE_BY_KEY: dict[str, Headline] = {headline.key: headline for headline in HEADLINES}
 # A slide takes its headline's place on the overview.
 SLIDES: tuple[Slide, ...] = tuple(sorted(
-    (replace(m.slide, measure=m.name) for m in MEASURES if m.slide is not None),
+    (replace(slide, measure=m.name) for m in MEASURES for slide in m.slides),
     key=lambda slide: HEADLINES.index(HEADLINE_BY_KEY[slide.headline]),
 ))
 PAGE_OF_MEASURE: dict[str, str] = {m.name: m.page for m in MEASURES if m.page is not None}

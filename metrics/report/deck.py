@@ -34,7 +34,7 @@ from metrics.report.headlines import (
     headline_filters,
     headline_value,
 )
-from metrics.report.slides import slide_figure
+from metrics.report.slides import hidden_note, slide_figure, slide_rows
 
 PAGE_MM = (338.67, 190.5)  # 16:9, the size of a projected slide
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -65,14 +65,18 @@ def chart_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection
     return frame
 
 
-def _figures(con: duckdb.DuckDBPyConnection, filters: Filters, labels: dict[str, str]) -> list[go.Figure]:
+def _figures(con: duckdb.DuckDBPyConnection, filters: Filters,
+             labels: dict[str, str]) -> list[tuple[go.Figure, str | None]]:
+    """Each slide's chart, and the sentence naming the agencies suppression left out of it (None: none)."""
     figures = []
     for slide in SLIDES:
         counted = headline_filters(filters, HEADLINE_BY_KEY[slide.headline])
         rows = BY_NAME[slide.measure].compute(con, counted).with_row_index(ROW)
         shown = chart_rows(slide.measure, rows, con, counted)
-        hidden = rows.filter(~pl.col(ROW).is_in(shown[ROW].implode()))
-        figures.append(slide_figure(slide.chart, shown.drop(ROW), hidden.drop(ROW), labels, filters.as_of))
+        hidden = rows.filter(~pl.col(ROW).is_in(shown[ROW].implode())).drop(ROW)
+        left_out = hidden.filter(slide_rows(slide.chart))
+        figures.append((slide_figure(slide.chart, shown.drop(ROW), hidden, labels, filters.as_of),
+                        hidden_note(left_out, labels) if not left_out.is_empty() else None))
     return figures
 
 
@@ -133,8 +137,9 @@ def build_deck(
     )
 
     with tempfile.TemporaryDirectory() as folder:
-        images = _render(_figures(con, filters, labels), Path(folder))
-        for slide, image in zip(SLIDES, images, strict=True):
+        figures = _figures(con, filters, labels)
+        images = _render([figure for figure, _ in figures], Path(folder))
+        for slide, image, (_, left_out) in zip(SLIDES, images, figures, strict=True):
             headline = HEADLINE_BY_KEY[slide.headline]
             now_filters, then_filters = headline_filters(filters, headline), headline_filters(earlier, headline)
             now = headline_value(headline, BY_NAME[headline.measure].compute(con, now_filters), public=True)
@@ -150,6 +155,9 @@ def build_deck(
             pdf.ln(6)
             # A slide is explained by its headline's measure.
             pdf.paragraph(first_sentence(BY_NAME[headline.measure].definition), 12, left)
+            if left_out is not None:  # in words too, beside the chart that marks or lacks them
+                pdf.ln(4)
+                pdf.paragraph(left_out, 11, left)
             pdf.image(str(image), x=14 + left + 6, y=26, w=PAGE_MM[0] - (14 + left + 6) - 10)
 
     first, last = quality.extract_span(con)

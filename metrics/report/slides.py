@@ -55,40 +55,33 @@ def hidden_note(hidden: pl.DataFrame, labels: dict[str, str]) -> str:
             "people, so as not to show small numbers.")
 
 
-def _with_hidden_marked(figure: go.Figure, hidden: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
-    """A chart that cannot mark a hidden row in place says under it which agencies it leaves out."""
-    if hidden.is_empty():
-        return figure
-    # Plotly does not wrap an annotation: its lines are broken here.
-    text = "<br>".join(textwrap.wrap(hidden_note(hidden, labels), 100))
-    figure.add_annotation(text=text, xref="paper", yref="paper", x=0, y=-0.3, xanchor="left", yanchor="top",
-                          showarrow=False, align="left")
-    figure.update_layout(margin={"b": 110})
-    return figure
+def slide_rows(chart: Chart) -> pl.Expr:
+    """The rows of its measure a chart draws (all, but for a chart of one requirement or kind of referral)."""
+    return chart.rows if isinstance(chart, RatesWithIntervals | SurvivalCurves) else pl.lit(True)
 
 
 def slide_figure(chart: Chart, shown: pl.DataFrame, hidden: pl.DataFrame, labels: dict[str, str],
                  as_of: dt.date) -> go.Figure:
     """The chart of a slide from the rows it may show, and those suppression hides: marked in place
-    where the chart can (rates), named under it otherwise. A chart with nothing left to show says
-    why, never that there is nothing; ``labels`` names the agencies."""
-    rows = chart.rows if isinstance(chart, RatesWithIntervals | SurvivalCurves) else pl.lit(True)
+    where the chart can (rates); the deck names them beside every chart (``hidden_note``). A chart
+    with nothing left to show says why, never that there is nothing; ``labels`` names the agencies."""
+    rows = slide_rows(chart)
     shown_rows, hidden_rows = shown.filter(rows), hidden.filter(rows)
     # Rates mark each hidden row in place (_rates); other charts, left with nothing, say why.
     if shown_rows.is_empty() and not hidden_rows.is_empty() and not isinstance(chart, RatesWithIntervals):
         return charts.empty_figure("<br>".join(textwrap.wrap(hidden_note(hidden_rows, labels), 70)))
     match chart:
         case UtilizationBars():
-            return _with_hidden_marked(charts.utilization_bars(shown, labels), hidden_rows, labels)
+            return charts.utilization_bars(shown, labels)
         case RatesWithIntervals():
             return _rates(chart, shown, hidden, labels)
-        case SurvivalCurves(_, title):
-            hours = settings().first_contact_standard_hours
-            return _with_hidden_marked(
-                charts.survival_curves(shown_rows, {f"{wording.duration_adjective(hours)} standard": hours},
-                                       labels, title, hours * 4), hidden_rows, labels)
+        case SurvivalCurves(_, title, emergency):
+            rules = settings()
+            hours = rules.first_contact_emergency_hours if emergency else rules.first_contact_standard_hours
+            return charts.survival_curves(shown_rows, {f"{wording.duration_adjective(hours)} standard": hours},
+                                          labels, title, hours * 4)
         case DueDates(title):
-            return _with_hidden_marked(charts.due_dates(shown, as_of, labels, title), hidden_rows, labels)
+            return charts.due_dates(shown, as_of, labels, title)
         case StatusBars(title):
-            return _with_hidden_marked(charts.status_bars(shown, labels, title), hidden_rows, labels)
+            return charts.status_bars(shown, labels, title)
     raise TypeError(f"no drawing for {chart!r}")

@@ -90,9 +90,9 @@ def headline(figures: Figures, requirement: str) -> Metric:
 
 def safety_chart() -> RatesWithIntervals:
     """The Safety/Crisis Plans chart as the registry declares it for the deck: the page draws the same."""
-    slide = BY_NAME["safety_plans"].slide
-    assert slide is not None and isinstance(slide.chart, RatesWithIntervals)  # declared in the registry
-    return slide.chart
+    chart = BY_NAME["safety_plans"].slides[0].chart
+    assert isinstance(chart, RatesWithIntervals)  # declared in the registry
+    return chart
 
 
 def chart_title(requirement: str) -> str:
