@@ -3,6 +3,8 @@ Chromium (Debian's package, which `make test` installs) to drive it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import socket
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Streamlit shows this while a script runs; pages are complete once it is gone.
 RUNNING = '[data-testid="stStatusWidget"]'
+SIDEBAR = '[data-testid="stSidebar"]'
 
 # (url path, title on the page, charts expected)
 PAGES = [
@@ -92,3 +96,35 @@ def screenshot(page, name: str, whole: bool = False) -> None:
         page.set_viewport_size({"width": page.viewport_size["width"], "height": min(height + 80, 9000)})
         page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=whole)
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    base: str  # the dashboard's URL
+    extract: Path
+    names: dict[str, str]  # agency id: name
+    extract_date: dt.date
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
+    """A small demo extract served for the module's browser tests."""
+    from metrics.demo import write_demo
+    from metrics.extract.loader import connect
+
+    extract = tmp_path_factory.mktemp("extract")
+    write_demo(extract, seed=5, scale=0.3)
+    con = connect(extract)
+    names = dict(con.sql("SELECT agency_id, agency_name FROM agencies").fetchall())
+    extract_date = dt.date.fromisoformat(dict(con.sql("SELECT * FROM extract_info").fetchall())["extract_date"])
+    env = {**os.environ, "OVERSIGHT_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    with served(extract, free_port(), env, tmp_path_factory.mktemp("log") / "server.log") as base:
+        yield DemoServer(base, extract, names, extract_date)
+
+
+def opened(page, url: str) -> None:
+    """Open the address and wait until the sidebar and the whole page are drawn."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
+    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
+    page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)

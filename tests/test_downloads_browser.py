@@ -6,42 +6,15 @@ figures' own data in the browser)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import os
 import re
 
 import pytest
 from openpyxl import load_workbook
 
 from dashboard.navigation import PAGES
-from metrics.extract.loader import connect
 from metrics.report import charts
-from tests.serving import RUNNING, browser, free_port, served  # noqa: F401 - shared fixture
-
-SIDEBAR = '[data-testid="stSidebar"]'
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from metrics.demo import write_demo
-
-    extract = tmp_path_factory.mktemp("extract")
-    write_demo(extract, seed=5, scale=0.3)
-    con = connect(extract)
-    names = dict(con.sql("SELECT agency_id, agency_name FROM agencies").fetchall())
-    extract_date = dt.date.fromisoformat(dict(con.sql("SELECT * FROM extract_info").fetchall())["extract_date"])
-    env = {**os.environ, "OVERSIGHT_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    with served(extract, free_port(), env, tmp_path_factory.mktemp("log") / "server.log") as base:
-        yield base, extract, names, extract_date
-
-
-def opened(page, url: str) -> None:
-    """Open the address and wait until the sidebar and the whole page are drawn."""
-    page.goto(url, wait_until="domcontentloaded")
-    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
-    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
-    page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+from tests.serving import browser, demo_server, opened  # noqa: F401 - shared fixtures
 
 
 def downloaded(page) -> dict[str, bytes]:
@@ -60,8 +33,8 @@ def downloaded(page) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("present", [False, True])
-def test_every_download_is_named_and_the_workbook_says_what_it_holds(server, browser, present):  # noqa: F811
-    base, extract, names, extract_date = server
+def test_every_download_is_named_and_the_workbook_says_what_it_holds(demo_server, browser, present):  # noqa: F811
+    base, extract, extract_date = demo_server.base, demo_server.extract, demo_server.extract_date
     page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     opened(page, f"{base}/adherence?window=quarter&levels=CM,RSC-I" + ("&present=1" if present else ""))
     page.get_by_role("button", name="Download every table on this page").wait_for(timeout=60_000)
@@ -89,8 +62,8 @@ def test_every_download_is_named_and_the_workbook_says_what_it_holds(server, bro
     page.close()
 
 
-def test_each_agency_has_one_colour_on_every_chart_of_every_page(server, browser):  # noqa: F811
-    base, _, names, _ = server
+def test_each_agency_has_one_colour_on_every_chart_of_every_page(demo_server, browser):  # noqa: F811
+    base, names = demo_server.base, demo_server.names
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     seen: dict[str, set[tuple[str, str]]] = {}
     pages_with_agencies = set()

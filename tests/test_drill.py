@@ -3,13 +3,10 @@ click on an agency's bar narrows the page, its sidebar and its address to that a
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from metrics.extract.loader import connect
 from metrics.report.drill import agency_of_point
-from tests.serving import RUNNING, browser, free_port, screenshot, served  # noqa: F401 - shared fixture
+from tests.serving import RUNNING, SIDEBAR, browser, demo_server, opened, screenshot  # noqa: F401 - shared fixtures
 
 NAMES = {"A1": "Alpha Recovery", "A2": "Beta County CRS"}
 FUNNEL = ["99.8% limits", None, "95% limits", None, "overall 56%", "Alpha Recovery", "Beta County CRS"]
@@ -27,30 +24,8 @@ def test_the_agency_a_point_stands_for(point, agency):
     assert agency_of_point(point, FUNNEL, NAMES) == agency
 
 
-SIDEBAR = '[data-testid="stSidebar"]'
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from metrics.demo import write_demo
-
-    extract = tmp_path_factory.mktemp("extract")
-    write_demo(extract, seed=5, scale=0.3)
-    names = dict(connect(extract).sql("SELECT agency_id, agency_name FROM agencies").fetchall())
-    env = {**os.environ, "OVERSIGHT_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    with served(extract, free_port(), env, tmp_path_factory.mktemp("log") / "server.log") as base:
-        yield base, names
-
-
-def opened(page, url: str) -> None:
-    """Open the address and wait until the page and its sidebar are drawn."""
-    page.goto(url, wait_until="domcontentloaded")
-    page.locator(f'{SIDEBAR} [data-testid="stDateInput"]').first.wait_for(timeout=60_000)
-    page.wait_for_selector(RUNNING, state="detached", timeout=60_000)
-
-
-def test_clicking_an_agencys_bar_narrows_the_page_to_it(server, browser):  # noqa: F811
-    base, names = server
+def test_clicking_an_agencys_bar_narrows_the_page_to_it(demo_server, browser):  # noqa: F811
+    base, names = demo_server.base, demo_server.names
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     opened(page, f"{base}/caseload")
     bars = page.locator(".js-plotly-plot").first.locator("g.trace.bars path")
@@ -74,8 +49,8 @@ def test_clicking_an_agencys_bar_narrows_the_page_to_it(server, browser):  # noq
     page.close()
 
 
-def test_a_staff_members_row_opens_their_worklists(server, browser):  # noqa: F811
-    base, _ = server
+def test_a_staff_members_row_opens_their_worklists(demo_server, browser):  # noqa: F811
+    base = demo_server.base
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     opened(page, f"{base}/caseload")
     grid = page.locator('[data-testid="stDataFrame"]').last
@@ -93,8 +68,8 @@ def test_a_staff_members_row_opens_their_worklists(server, browser):  # noqa: F8
     page.close()
 
 
-def test_the_overviews_details_keep_the_filters(server, browser):  # noqa: F811
-    base, _ = server
+def test_the_overviews_details_keep_the_filters(demo_server, browser):  # noqa: F811
+    base = demo_server.base
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     opened(page, f"{base}/?levels=CM&window=quarter")
     page.get_by_role("link", name="Details").first.click()

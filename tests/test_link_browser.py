@@ -9,9 +9,7 @@ import os
 import pytest
 
 from metrics.extract.loader import connect
-from tests.serving import RUNNING, browser, free_port, screenshot, served  # noqa: F401 - shared fixture
-
-SIDEBAR = '[data-testid="stSidebar"]'
+from tests.serving import RUNNING, SIDEBAR, browser, free_port, screenshot, served  # noqa: F401 - shared fixture
 
 
 @pytest.fixture(scope="module")
