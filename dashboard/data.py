@@ -13,7 +13,7 @@ from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
 from metrics.measures.registry import BY_NAME
 from metrics.measures.sample import Sample, documentation_sample
-from metrics.measures.worklists import WORKLIST_BY_NAME
+from metrics.measures.worklists import WORKLIST_BY_NAME, now_filters
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings, settings
 from metrics.store import db
@@ -40,8 +40,9 @@ def _measure(database: str, filters: Filters, settings: Settings, name: str) -> 
 
 
 def worklist(name: str, database: str, filters: Filters) -> pl.DataFrame:
-    """One worklist for these filters (which hold the visitor's agencies), once per (database, filters, settings)."""
-    return _worklist(database, filters, settings(), name)
+    """One worklist for these filters (which hold the visitor's agencies), once per (database, filters, settings):
+    the counting window does not change a worklist, so it is no part of the key."""
+    return _worklist(database, now_filters(filters), settings(), name)
 
 
 @kept(maxsize=64)

@@ -38,7 +38,7 @@ from metrics.store.db import query
 from metrics.store.derived import requirement_params
 
 
-def _now(filters: Filters) -> Filters:
+def now_filters(filters: Filters) -> Filters:
     """A worklist's filters: the counting window does not apply to what needs doing now."""
     return replace(filters, period_start=None, period_end=None)
 
@@ -47,7 +47,7 @@ def referrals_waiting(con: duckdb.DuckDBPyConnection, filters: Filters,
                       settings: Settings | None = None) -> pl.DataFrame:
     """One row per episode still waiting for its first contact at the end of D, overdue first."""
     settings = settings or current_settings()
-    return query(con, "referrals_waiting", **_now(filters).params(),
+    return query(con, "referrals_waiting", **now_filters(filters).params(),
                  standard_hours=settings.first_contact_standard_hours,
                  emergency_hours=settings.first_contact_emergency_hours, time_zone=settings.time_zone)
 
@@ -55,14 +55,14 @@ def referrals_waiting(con: duckdb.DuckDBPyConnection, filters: Filters,
 def contacts_due(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings | None = None) -> pl.DataFrame:
     """One row per enrolled episode × contact requirement: its current period on D, soonest due first."""
     settings = settings or current_settings()
-    return query(con, "contacts_due", **_now(filters).params(), **requirement_params(settings))
+    return query(con, "contacts_due", **now_filters(filters).params(), **requirement_params(settings))
 
 
 def milestones_due(con: duckdb.DuckDBPyConnection, filters: Filters,
                    settings: Settings | None = None) -> pl.DataFrame:
     """One row per open milestone of an enrolled RSC episode, due within the horizon or overdue."""
     settings = settings or current_settings()
-    return query(con, "milestones_due", **_now(filters).params(), rsc_levels=list(RSC_LEVELS),
+    return query(con, "milestones_due", **now_filters(filters).params(), rsc_levels=list(RSC_LEVELS),
                  rst_formed_days=settings.rst_formed_days, sccp_final_days=settings.sccp_final_days,
                  sccp_review_days=settings.sccp_review_days, horizon_days=settings.worklist_milestone_days)
 
@@ -70,7 +70,7 @@ def milestones_due(con: duckdb.DuckDBPyConnection, filters: Filters,
 def plans_due(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings | None = None) -> pl.DataFrame:
     """The open deadlines of plans and corrective-action responses, due within the horizon or overdue."""
     settings = settings or current_settings()
-    open_deadlines = deadlines(con, _now(filters), settings)
+    open_deadlines = deadlines(con, now_filters(filters), settings)
     return (
         open_deadlines.filter(pl.col("kind").is_in(["plan", "response"])
                               & (pl.col("days_until_due") <= settings.worklist_plan_days))
