@@ -9,6 +9,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,8 @@ STREAMLIT_CONFIG = PROJECT_ROOT / "streamlit_config.toml"
 EXIT_OK, EXIT_REJECTED, EXIT_UNLOADABLE, EXIT_INTERNAL = 0, 1, 2, 3
 # Set to see the traceback of an internal error (it may quote values of the extract).
 DEBUG_VARIABLE = "OVERSIGHT_DEBUG"
+# How far past the extract's date a report date may go: the extract can hold nothing later.
+LATEST_REPORT_DAYS = 366
 
 
 class Unreportable(ExtractError):
@@ -99,43 +102,61 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if rejects.height else EXIT_OK
 
 
-def cmd_metrics(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class ReportDate:
+    as_of: dt.date  # the date asked for, or the default one
+    taken: dt.date  # the extract's date
+    rejected: int  # rows the load set aside
+
+
+def _report_date(con: duckdb.DuckDBPyConnection, asked: dt.date | None) -> ReportDate:
+    """The report date a command counts on (``asked``, or the settings' default from the extract's
+    date), refused when the extract could hold nothing to count then."""
     from metrics.extract.quality import extract_span
-    from metrics.measures.registry import compute
-    from metrics.policy.filters import Filters
     from metrics.policy.quarters import default_report_date
 
+    _refuse_nothing_to_report(con)
+    taken = extract_span(con)[1]
+    as_of = asked or default_report_date(taken)
+    if as_of > taken + dt.timedelta(days=LATEST_REPORT_DAYS):
+        raise Unreportable(f"--as-of {as_of.isoformat()} is more than a year after the extract's date, "
+                           f"{taken.isoformat()}: the extract holds nothing to count then")
+    return ReportDate(as_of, taken, sum(r.rejected for r in read_report(con)))
+
+
+def _say_what_was_left_out(date: ReportDate, extract: str, what: str) -> None:
+    if date.as_of > date.taken:
+        print(f"note: {date.as_of.isoformat()} is after the extract's date, {date.taken.isoformat()}: the figures "
+              "count rows dated after the extract was taken as if they had happened")
+    if date.rejected:
+        print(f"{date.rejected:,} rejected rows were left out of every {what} (see `oversight validate --extract "
+              f"{extract}`)")
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from metrics.measures.registry import compute
+    from metrics.policy.filters import Filters
+
     with _database(Path(args.extract)) as con:
-        _refuse_nothing_to_report(con)
-        rejected = sum(r.rejected for r in read_report(con))
-        taken = extract_span(con)[1]
-        as_of = args.as_of or default_report_date(taken)
-        tables = compute(con, Filters(as_of=as_of))
+        date = _report_date(con, args.as_of)
+        tables = compute(con, Filters(as_of=date.as_of))
     paths = write_all(tables, Path(args.out))
-    print(f"measures as of {as_of.isoformat()} written to {args.out}: {len(paths)} files")
-    if as_of > taken:
-        print(f"note: {as_of.isoformat()} is after the extract's date, {taken.isoformat()}: the figures count "
-              "rows dated after the extract was taken as if they had happened")
-    if rejected:
-        print(f"{rejected:,} rejected rows were left out of every measure "
-              f"(see `oversight validate --extract {args.extract}`)")
+    print(f"measures as of {date.as_of.isoformat()} written to {args.out}: {len(paths)} files")
+    _say_what_was_left_out(date, args.extract, "measure")
     return EXIT_OK
 
 
 def cmd_worklists(args: argparse.Namespace) -> int:
-    from metrics.extract.quality import extract_span
     from metrics.measures.worklists import worklists
     from metrics.policy.filters import Filters
-    from metrics.policy.quarters import default_report_date
 
     with _database(Path(args.extract)) as con:
-        _refuse_nothing_to_report(con)
-        taken = extract_span(con)[1]
-        as_of = args.as_of or default_report_date(taken)
-        tables = worklists(con, Filters(as_of=as_of))
+        date = _report_date(con, args.as_of)
+        tables = worklists(con, Filters(as_of=date.as_of))
     write_all(tables, Path(args.out))
     counts = ", ".join(f"{name} {frame.height:,}" for name, frame in tables.items())
-    print(f"worklists for the morning after {as_of.isoformat()} written to {args.out}: {counts}")
+    print(f"worklists for the morning after {date.as_of.isoformat()} written to {args.out}: {counts}")
+    _say_what_was_left_out(date, args.extract, "worklist")
     return EXIT_OK
 
 

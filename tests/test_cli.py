@@ -231,3 +231,25 @@ print(sorted(name for name in set(sys.modules) - before if name.split(".")[0] in
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", ["metrics", "worklists"])
+def test_a_report_date_far_past_the_extract_is_refused_with_a_message(command, tmp_path, cache, capsys):
+    # The base extract's date is 2025-06-30 (staff S2's separation); up to 366 days later (2026-07-01)
+    # is allowed, a day more is not.
+    folder = write_extract(tmp_path / "extract", dict(BASE_TABLES))
+    out = tmp_path / "out"
+    assert main([command, "--extract", str(folder), "--as-of", "9999-12-31", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == ("error: --as-of 9999-12-31 is more than a year after the extract's date, "
+                                       "2025-06-30: the extract holds nothing to count then\n")
+    assert not out.exists()
+    assert main([command, "--extract", str(folder), "--as-of", "2026-07-02", "--out", str(out)]) == 2
+    assert main([command, "--extract", str(folder), "--as-of", "2026-07-01", "--out", str(out)]) == 0
+
+
+def test_worklists_say_how_many_rows_were_rejected(tmp_path, cache, capsys):
+    tables = dict(BASE_TABLES)
+    tables["clients"] += "C9,,1850\n"
+    folder = write_extract(tmp_path / "extract", tables)
+    assert main(["worklists", "--extract", str(folder), "--as-of", "2024-06-30", "--out", str(tmp_path / "out")]) == 0
+    assert "1 rejected rows were left out of every worklist" in capsys.readouterr().out
