@@ -170,6 +170,13 @@ class Settings:
     # Small-cell suppression for anything shown outside the agency.
     suppression_max_count: int = 10
 
+    # The quarterly deck's data notes warn of an agency's rate that moved by more than this many
+    # percentage points since the quarter before, and of one resting on fewer than this many
+    # contact periods, plans or referrals in the quarter (metrics.report.deck_notes). Not policy:
+    # how much change, and how few cases, deserve a word before the meeting.
+    deck_note_move_points: float = 15.0
+    deck_note_few_cases: int = 30
+
     # The incident categories an extract may carry: `oversight anonymize` withholds any other
     # category, so that no free text (a name, a phone number) reaches an extract through it.
     incident_categories: tuple[str, ...] = (
