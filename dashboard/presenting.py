@@ -22,6 +22,7 @@ from metrics.measures.docs import definition_text
 from metrics.policy.access import Access
 from metrics.policy.quarters import Quarter, meetings_between
 from metrics.policy.settings import settings
+from metrics.report import DeckFormat
 from metrics.store import db
 from metrics.store.cache import kept
 
@@ -109,7 +110,7 @@ def _shown(linked: Linked, public: bool) -> dict[str, tuple[pl.DataFrame, pl.Dat
 
 
 @kept(maxsize=8)
-def deck_pdf(quarter: str, database: str, allowed: tuple[str, ...] | None) -> bytes:
+def deck_file(quarter: str, database: str, allowed: tuple[str, ...] | None, format: DeckFormat) -> bytes:
     """The quarter's deck (metrics.report.deck) for the agencies ``allowed`` (None: every agency)."""
     from metrics.report.deck import build_deck
 
@@ -118,20 +119,29 @@ def deck_pdf(quarter: str, database: str, allowed: tuple[str, ...] | None) -> by
         listed = listed.filter(pl.col("agency_id").is_in(list(allowed)))
     labels = dict(zip(listed["agency_id"], listed["agency_name"], strict=True))
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "deck.pdf"
+        out = Path(folder) / f"deck.{format}"
         build_deck(
-            db.connect_database(Path(database)), Quarter.parse(quarter), out, extract_dir().name, labels, allowed
+            db.connect_database(Path(database)), Quarter.parse(quarter), out, extract_dir().name, labels, allowed,
+            format,
         )
         return out.read_bytes()
 
 
+# What each format is called on a button, and its file's media type.
+DECK_KINDS: dict[DeckFormat, tuple[str, str]] = {
+    "pdf": ("PDF", "application/pdf"),
+    "pptx": ("PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+}
+
+
 def deck_download(database: str, access: Access, first, last) -> None:
-    """Choose a quarter and download its meeting deck, for the agencies this visitor may see."""
+    """Choose a quarter and download its meeting deck, as PDF or PowerPoint, for the agencies this
+    visitor may see."""
     quarters = meetings_between(first, last) if first and last else []
     if not quarters:
         st.caption("The extract does not yet cover a whole quarter: there is no meeting deck to prepare.")
         return
-    choice, button = st.columns([2, 1], vertical_alignment="bottom")
+    choice, *buttons = st.columns([2, 1, 1], vertical_alignment="bottom")
     quarter = choice.selectbox(
         "Quarterly CRS meeting",
         quarters,
@@ -139,17 +149,22 @@ def deck_download(database: str, access: Access, first, last) -> None:
         key="deck_quarter",
     )
     allowed = None if access.sees_everything else tuple(sorted(access.agencies))
-    if button.button("Prepare the deck (PDF)", icon=":material/slideshow:", key="deck_build"):
-        st.session_state[DECK_READY_KEY] = (str(quarter), allowed)
-    if st.session_state.get(DECK_READY_KEY) != (str(quarter), allowed):
+    for button, (format, (name, _)) in zip(buttons, DECK_KINDS.items(), strict=True):
+        if button.button(f"Prepare the deck ({name})", icon=":material/slideshow:", key=f"deck_build_{format}",
+                         width="stretch"):
+            st.session_state[DECK_READY_KEY] = (str(quarter), allowed, format)
+    ready = st.session_state.get(DECK_READY_KEY)
+    if ready is None or ready[:2] != (str(quarter), allowed):
         return
+    format = ready[2]
+    name, media_type = DECK_KINDS[format]
     with st.spinner(f"Drawing the charts for the meeting of {quarter.meeting_date:%d %B %Y}…"):
-        pdf = deck_pdf(str(quarter), database, allowed)
+        data = deck_file(str(quarter), database, allowed, format)
     st.download_button(
-        f"Download the deck for {quarter} (PDF, small numbers suppressed)",
-        pdf,
-        file_name=f"crs-meeting-{quarter}.pdf",
-        mime="application/pdf",
+        f"Download the deck for {quarter} ({name}, small numbers suppressed)",
+        data,
+        file_name=f"crs-meeting-{quarter}.{format}",
+        mime=media_type,
         on_click="ignore",
         icon=":material/download:",
         key="deck_download",

@@ -17,6 +17,8 @@ import duckdb
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path, read_report
 from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
+from metrics.policy.quarters import Quarter
+from metrics.report import DECK_FORMATS, DeckFormat
 from metrics.report.export import write_all, write_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -196,17 +198,32 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.withheld else EXIT_OK
 
 
+def _quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from metrics.policy.quarters import Quarter
     from metrics.report.deck import build_deck
 
-    quarter = Quarter.parse(args.quarter)
-    extract = Path(args.extract)
+    quarter: Quarter = args.quarter
+    extract, out = Path(args.extract), Path(args.out)
+    # The format --format names, else the one the file's name asks for, else PDF.
+    format: DeckFormat = "pptx" if (args.format or out.suffix.lower()[1:]) == "pptx" else "pdf"
     with _database(extract) as con:
         _refuse_nothing_to_report(con)
         labels = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
-        deck = build_deck(con, quarter, Path(args.out), extract.name, labels)
-    print(f"deck for the CRS meeting of {quarter.meeting_date:%A %d %B %Y} ({deck.pages} pages) written to {args.out}")
+        agencies = tuple(sorted(set(args.agency))) if args.agency else None
+        unknown = sorted(set(agencies or ()) - set(labels))
+        if unknown:
+            raise Unreportable(f"--agency {', '.join(unknown)}: no such agency in the extract "
+                               f"(its agencies: {', '.join(sorted(labels))})")
+        deck = build_deck(con, quarter, out, extract.name, labels, agencies, format)
+    audience = "" if agencies is None else f" for {', '.join(labels[a] for a in agencies)}"
+    print(f"deck for the CRS meeting of {quarter.meeting_date:%A %d %B %Y}{audience} ({deck.pages} "
+          f"{'slides' if format == 'pptx' else 'pages'}, {format.upper()}) written to {out}")
     return EXIT_OK
 
 
@@ -303,10 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 "else today)")
     anonymize.set_defaults(run=cmd_anonymize)
 
-    report = commands.add_parser("report", help="the quarterly CRS meeting deck as PDF")
+    report = commands.add_parser("report", help="the quarterly CRS meeting deck, as PDF or PowerPoint")
     report.add_argument("--extract", required=True)
-    report.add_argument("--quarter", required=True, help="e.g. 2026Q3: the meeting of July 2026")
-    report.add_argument("--out", required=True, help="PDF file to write")
+    report.add_argument("--quarter", required=True, type=_quarter, help="e.g. 2026Q3: the meeting of July 2026")
+    report.add_argument("--out", required=True, help="file to write (.pdf or .pptx)")
+    report.add_argument("--format", choices=DECK_FORMATS,
+                        help="pdf or pptx (default: from the file name given to --out, else pdf)")
+    report.add_argument("--agency", action="append", metavar="ID",
+                        help="a deck for this agency only, for a contract meeting (repeat for several)")
     report.set_defaults(run=cmd_report)
 
     serve = commands.add_parser("serve", help="serve the dashboard")

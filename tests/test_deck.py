@@ -58,14 +58,15 @@ def deck(tmp_path_factory):
 
 
 def test_the_deck_names_the_meeting_and_has_a_page_per_measure(deck):
-    assert deck.pages == 1 + len(SLIDES) + 1
+    # A title page and an agenda; a slide each; data notes and a page about the figures.
+    assert deck.pages == 2 + len(SLIDES) + 2
     text = subprocess.run(["pdftotext", "-layout", str(deck.path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Wednesday 15 July 2026" in text
     assert "Figures as of 30 June 2026" in text and "against 31 March 2026" in text
     for slide in SLIDES:
         assert slide.title in text
-    assert "About these figures" in text
+    assert "Agenda" in text and "Data notes" in text and "About these figures" in text
 
 
 def test_the_pages_render_as_slide_shaped_images(deck, tmp_path):
@@ -79,11 +80,11 @@ def test_the_pages_render_as_slide_shaped_images(deck, tmp_path):
         assert width / height == pytest.approx(16 / 9, rel=0.01)
     # Text is black and grey; the charts are drawn in colour. So every measure page shows
     # coloured pixels, or says in words which agencies suppression left out (no blank slide),
-    # and the title and notes pages show none.
+    # and the title, agenda and notes pages show none.
     coloured = [sum(1 for r, g, b in Image.open(page).convert("RGB").get_flattened_data() if max(r, g, b) - min(r, g, b) > 60)
                 for page in pages]
-    assert coloured[0] == coloured[-1] == 0
-    for number, count in enumerate(coloured[1:-1], start=2):
+    assert coloured[:2] == coloured[-2:] == [0, 0]
+    for number, count in enumerate(coloured[2:-2], start=3):
         words = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(deck.path), "-"],
                                capture_output=True, text=True, check=True).stdout
         assert count > 50 or "Not shown:" in " ".join(words.split()), (number, count, words[:200])
@@ -96,7 +97,7 @@ def test_the_deck_shows_no_figure_resting_on_one_to_ten_people(build):
     from metrics.measures.caseload import caseload_agency
     from metrics.measures.first_contact import first_contact_curve
     from metrics.policy.filters import Filters
-    from metrics.report.deck import chart_rows
+    from metrics.report.deck_content import chart_rows
 
     # On 15 March 2024 the base extract's agency A1 has 2 referrals, a caseload of 1 (E1, enrolled
     # 2 March) and 2 complete weekly contact periods (2–8 and 9–15 March): all between 1 and 10.
@@ -117,7 +118,7 @@ def test_the_deck_leaves_out_a_rate_that_leaves_one_to_ten_out(build):
     import polars as pl
 
     from metrics.policy.filters import Filters
-    from metrics.report.deck import chart_rows
+    from metrics.report.deck_content import chart_rows
 
     # 95 of 100 periods met says 5 were missed; 60 of 100 leaves 40 out and is shown.
     frame = pl.DataFrame({"agency_id": ["A1", "A2"], "periods_met": [95, 60], "periods_due": [100, 100],

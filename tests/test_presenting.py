@@ -485,7 +485,7 @@ def test_the_deck_button_gives_the_quarters_pdf(app, downloads, tmp_path):  # no
     at.switch_page("app_pages/overview.py")
     at.run()
     assert at.selectbox(key="deck_quarter").options[0].startswith("2026Q")
-    at.button(key="deck_build").click()
+    at.button(key="deck_build_pdf").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     pdfs = {name: (label, data) for name, (label, data) in offered(at, downloads).items() if name.endswith(".pdf")}
@@ -502,7 +502,7 @@ def test_a_one_agency_user_gets_a_deck_of_their_agency_only(signed_in_app, tmp_p
     allowed_name = next(name for agency_id, name, _ in agencies if agency_id == allowed)
     at.default_timeout = 180  # the deck renders every chart
     at.run()
-    at.button(key="deck_build").click()
+    at.button(key="deck_build_pdf").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     (data,) = [data for name, (_, data) in offered(at, downloads).items() if name.endswith(".pdf")]

@@ -35,10 +35,15 @@ def measure_text(key: str) -> str:
     return sections()[key]
 
 
+def plain(text: str) -> str:
+    """Markdown as plain words, for a slide's speaker notes: no emphasis or code marks."""
+    return re.sub(r"[*_`]", "", text)
+
+
 def first_sentence(key: str) -> str:
     """The section's opening sentence without its markup: the definition in one sentence."""
-    text = re.sub(r"\*\*[^*]+\.\*\*\s*", "", measure_text(key))  # a lead-in such as **What it counts.**
-    text = re.sub(r"[*_`]", "", text).replace("\n", " ")
+    # Without a lead-in such as **What it counts.**
+    text = plain(re.sub(r"\*\*[^*]+\.\*\*\s*", "", measure_text(key))).replace("\n", " ")
     match = re.match(r"(.+?[.!?])(\s|$)", text)
     return match.group(1) if match else text
 

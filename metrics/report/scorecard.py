@@ -17,7 +17,7 @@ from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import ContractTarget, Settings
 from metrics.policy.window import QUARTER, Window
-from metrics.report.deck import SlidePages
+from metrics.report.deck_pdf import SlidePages
 from metrics.report.headlines import format_value, headline_value
 
 GREEN, AMBER, RED = "green", "amber", "red"
