@@ -126,6 +126,18 @@ def test_rates():
     assert mask["due"].to_list() == [False, False, False, True, False, False, False, False]
 
 
+def test_eleven_of_twelve_hides_the_whole_row_rather_than_giving_up():
+    # 1 not met is small. Hiding 11 as well still gives it away (12 - 11 = 1 with 11 > 10), so the
+    # 12 goes too: a reader then knows x >= 11, y from 1 to 10 and x + y = t, which many values fit.
+    # The check used to bound a hidden larger count by the table's largest (12): with t <= 12
+    # nothing could hide the 1, and it stopped with an error (on the demo's Safety/Crisis Plans).
+    frame = pl.DataFrame({"met": [11], "due": [12], "rate": [11 / 12]})
+    display, mask = suppress_rates(frame, "met", "due", ["rate"])
+    assert display.to_dict(as_series=False) == {"met": [C], "due": [C], "rate": [None]}
+    counts = pl.DataFrame({"group": ["a", "b", "all"], "n": [11, 1, 12]})
+    assert suppress_counts(counts, ["n"], total_row=True).display["n"].to_list() == [C, S, C]
+
+
 def test_a_rate_above_its_denominator_is_refused():
     with pytest.raises(ValueError, match="from 0 to due"):
         suppress_rates(pl.DataFrame({"met": [12], "due": [8]}), "met", "due", [])

@@ -92,10 +92,15 @@ def _max(max_count: int | None) -> int:
 
 
 def _bounds(values: np.ndarray, primary: np.ndarray, max_count: int) -> tuple[np.ndarray, np.ndarray]:
-    """What a reader knows of each suppressed cell: [1, max] when small, [max+1, grand] otherwise."""
+    """What a reader knows of each suppressed cell: [1, max] when small, above max otherwise.
+
+    A hidden larger count is bounded by the lines through it, not by the table's largest count:
+    a reader does not know that when it is hidden itself (11 of 12 would give away 1 from
+    x + y = t with x >= 11, y >= 1 and t <= 12). The bound only keeps the solver's problem
+    finite, set well above the largest count so that it is not what pins a value down."""
     big = int(values.max()) if values.size else 0
     lo = np.where(primary, 1, max_count + 1)
-    hi = np.where(primary, max_count, max(big, max_count + 1))
+    hi = np.where(primary, max_count, 2 * max(big, max_count + 1))
     return lo, hi
 
 
