@@ -496,6 +496,25 @@ def test_the_deck_button_gives_the_quarters_pdf(app, downloads, tmp_path):  # no
     assert "About these figures" in text and "rows were accepted" in text
 
 
+def test_the_powerpoint_button_gives_the_same_deck_as_an_editable_file(app, downloads, tmp_path):  # noqa: F811
+    from pptx import Presentation
+
+    at = app.run()
+    at.switch_page("app_pages/overview.py")
+    at.run()
+    at.button(key="deck_build_pptx").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    offered_files = offered(at, downloads)
+    assert not [name for name in offered_files if name.endswith(".pdf")]  # the one asked for, not both
+    (name, (label, data)), = [(n, v) for n, v in offered_files.items() if n.endswith(".pptx")]
+    assert "PowerPoint" in label and "small numbers suppressed" in label
+    (tmp_path / name).write_bytes(data)
+    titles = [slide.shapes.title.text for slide in Presentation(str(tmp_path / name)).slides]
+    assert titles[:2] == ["Community Recovery Services: quarterly meeting", "Agenda"]
+    assert titles[-1] == "About these figures"
+
+
 def test_a_one_agency_user_gets_a_deck_of_their_agency_only(signed_in_app, tmp_path, downloads,  # noqa: F811
                                                              agencies):  # noqa: F811
     at, allowed = signed_in_app.app, signed_in_app.allowed

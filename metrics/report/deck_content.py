@@ -14,7 +14,7 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.disclosure.suppression import public_rows
+from metrics.disclosure.suppression import public_rows, suppress_counts
 from metrics.extract import quality
 from metrics.measures.docs import definition_text, first_sentence, plain
 from metrics.measures.measure import People, ShownWith, Slide, worded
@@ -23,6 +23,7 @@ from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import settings
 from metrics.policy.window import previous_quarter
+from metrics.report.deck_notes import data_notes, how_many, notes_text
 from metrics.report.headlines import (
     change_text,
     format_value,
@@ -32,6 +33,7 @@ from metrics.report.headlines import (
 from metrics.report.slides import hidden_note, slide_figure, slide_rows
 
 ROW = "_row"  # numbers a slide's rows, to tell those a chart may draw from those it must mark hidden
+NOTE_LINES, NOTE_LINE_CHARACTERS = 16, 120
 OVERSIGHT_NAMES = {"BHD": "BHD care coordination", "DCTS": "DCTS oversight of CRS programs"}
 
 
@@ -58,7 +60,7 @@ class DeckContent:
     scope: str  # the report date and the comparison, in words
     agenda: tuple[tuple[str, tuple[str, ...]], ...]  # each part of the meeting and its slides
     pages: tuple[MeasurePage, ...]
-    data_notes: tuple[str, ...]
+    data_notes: tuple[tuple[str, ...], ...]  # the notes, a page of them at a time
     about: str
 
 
@@ -120,13 +122,30 @@ def _page(con: duckdb.DuckDBPyConnection, slide: Slide, filters: Filters, earlie
     )
 
 
+def _in_pages(notes: list[str]) -> tuple[tuple[str, ...], ...]:
+    """The notes a page at a time, so that none runs off its slide: at most ``NOTE_LINES`` lines of
+    about ``NOTE_LINE_CHARACTERS`` characters each (the size both formats write them at)."""
+    pages: list[list[str]] = [[]]
+    lines = 0
+    for note in notes:
+        height = -(-len(note) // NOTE_LINE_CHARACTERS)
+        if pages[-1] and lines + height > NOTE_LINES:
+            pages.append([])
+            lines = 0
+        pages[-1].append(note)
+        lines += height
+    return tuple(tuple(page) for page in pages)
+
+
 def _about(con: duckdb.DuckDBPyConnection, extract_name: str, agencies: tuple[str, ...] | None) -> str:
     first, last = quality.extract_span(con)
     if agencies is None:
         summary = quality.load_summary(con)
+        # Rows of the extract are records of clients: a small count of them is suppressed too.
+        rejected = suppress_counts(summary.select(pl.col("rejected").sum()), ["rejected"]).display["rejected"].item()
         checked = (
-            f"{summary['accepted'].sum():,} rows were accepted and {summary['rejected'].sum():,} rejected by the "
-            "checks of the extract contract; rejected rows are left out of every figure."
+            f"{summary['accepted'].sum():,} rows were accepted and {how_many(rejected, 'row')[0]} rejected by "
+            "the checks of the extract contract; rejected rows are left out of every figure."
         )
     else:
         # The checks cover every agency of the extract: an agency's deck does not count them.
@@ -172,6 +191,6 @@ def deck_content(
         ),
         agenda=(*parts, ("Data notes and questions", ("Data notes", "About these figures"))),
         pages=pages,
-        data_notes=(),
+        data_notes=_in_pages(notes_text(data_notes(con, filters, earlier, labels, agencies))),
         about=_about(con, extract_name, agencies),
     )

@@ -31,7 +31,7 @@ MOVED, FEW_CASES, DATED_LATER, ABSENT_TABLE, REJECTED = "moved", "few_cases", "d
 # A rate headline's (numerator, denominator) from its measure's rows.
 RateCounts = Callable[[pl.DataFrame], tuple[int, int]]
 # What the denominator of a rate headline counts, by the measure it is declared on: "rests on 14 periods".
-CASE_OF_MEASURE = {"adherence_agency": "period", "safety_plans": "final care plan",
+CASE_OF_MEASURE = {"adherence_agency": "period", "milestones": "milestone", "safety_plans": "final care plan",
                    "first_contact_agency": "referral"}
 
 # The start of the loader's reason for a row dated after the extract was taken
@@ -46,14 +46,11 @@ class DataNote:
     text: str  # one sentence, naming the agency by its label and the figure
 
 
-def _how_many(shown: str | None, noun: str) -> tuple[str, bool]:
-    """A count as a sentence says it, from the text suppression shows for it ("14", "<11", "*"; None
-    when suppression could not place it), and whether it is one (for the verb). A small count reads
-    as the deck's last page words it, "1 to 10"; one hidden to protect another is known to be more
-    than that."""
+def how_many(shown: str, noun: str) -> tuple[str, bool]:
+    """A count as a sentence says it, from the text suppression shows for it ("14", "<11", "*"), and
+    whether it is one (for the verb). A small count reads as the deck's last page words it,
+    "1 to 10"; one hidden to protect another is known to be more than that."""
     limit = settings().suppression_max_count
-    if shown is None:
-        return f"some {noun}s", False
     if shown == small_marker():
         return f"1 to {limit} {noun}s", False
     if shown == COMPLEMENTARY_MARKER:
@@ -63,16 +60,6 @@ def _how_many(shown: str | None, noun: str) -> tuple[str, bool]:
 
 def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
-
-
-def _public_value(headline: Headline, rows: pl.DataFrame) -> float | int | str | None:
-    """The headline's figure as the deck may show it (``headline_value``), failing closed: the
-    suppression check raises when every way of hiding a rate still gives it away (11 of 12, read
-    against the largest count, leaves one out whatever is hidden), and such a rate is not shown."""
-    try:
-        return headline_value(headline, rows, public=True)
-    except RuntimeError:
-        return SUPPRESSED
 
 
 def _by_agency(frame: pl.DataFrame, agencies: tuple[str, ...] | None) -> dict[str, pl.DataFrame]:
@@ -103,18 +90,17 @@ def _rate_notes(con: duckdb.DuckDBPyConnection, headline: Headline, counts: Rate
     moved, few = [], []
     for agency in sorted(now, key=lambda a: labels.get(a, a)):
         name = labels.get(agency, agency)
-        value = _public_value(headline, now[agency])
-        before = _public_value(headline, then[agency]) if agency in then else None
+        value = headline_value(headline, now[agency], public=True)
+        before = headline_value(headline, then[agency], public=True) if agency in then else None
         points = _points(value, before)
         if points is not None and abs(points) > rules.deck_note_move_points:
             moved.append(DataNote(MOVED, agency, (
                 f"{label} at {name} moved from {format_value(headline, before)} to {format_value(headline, value)} "
                 f"({change_text(headline, value, before)}) since {earlier.as_of:%d %B %Y}.")))
         _, due = counts(now[agency])
-        if 0 < due < rules.deck_note_few_cases:
-            # The denominator is shown beside a suppressed rate unless it is small itself (rule 2).
-            shown = suppress_counts(pl.DataFrame({"due": [due]}), ["due"]).display["due"].item()
-            cases, _ = _how_many(shown, CASE_OF_MEASURE[headline.measure])
+        # Only a rate the deck shows: one resting on 1 to 10 is suppressed, and its slide says so.
+        if value != SUPPRESSED and 0 < due < rules.deck_note_few_cases:
+            cases, _ = how_many(str(due), CASE_OF_MEASURE[headline.measure])
             few.append(DataNote(FEW_CASES, agency, f"{label} at {name} rests on {cases}: read it with care."))
     return moved, few
 
@@ -143,11 +129,11 @@ def _dated_later_notes(con: duckdb.DuckDBPyConnection, labels: dict[str, str],
     ).sort("order", "name", nulls_last=True)
     notes = []
     for table, agency, rows, name in shown.select("table", "agency_id", "rows", "name").iter_rows():
-        how_many, one = _how_many(rows, "row")
+        amount, one = how_many(rows, "row")
         where = f" at {name}" if agency is not None else ""
         rest = "it counts from its own date" if one else "they count from their own dates"
         notes.append(DataNote(DATED_LATER, agency, _sentence(
-            f"{how_many} of the {table} table{where} {'is' if one else 'are'} dated after the extract was taken "
+            f"{amount} of the {table} table{where} {'is' if one else 'are'} dated after the extract was taken "
             f"({taken:%d %B %Y}); {rest}.")))
     return notes
 
@@ -165,18 +151,15 @@ def _rejected_notes(summary: pl.DataFrame) -> list[DataNote]:
     per_table = summary.select("table", "rejected")
     total = per_table.select(pl.lit(None, pl.String).alias("table"), pl.col("rejected").sum())
     with_total = pl.concat([per_table, total])
-    try:
-        shown = suppress_counts(with_total, ["rejected"], total_row=True).display["rejected"].to_list()
-    except RuntimeError:  # failing closed, as _public_value: no count is written
-        shown = [None] * with_total.height
-    notes = []
-    for table, rejected, rows in zip(per_table["table"], per_table["rejected"], shown[:-1], strict=True):
-        if rejected:
-            how_many, one = _how_many(rows, "row")
-            notes.append(DataNote(REJECTED, None, _sentence(
-                f"{how_many} of the {table} table {'was' if one else 'were'} rejected by the checks of the extract "
-                f"contract and {'is' if one else 'are'} left out of every figure.")))
-    return notes
+    shown = suppress_counts(with_total, ["rejected"], total_row=True).display["rejected"].to_list()
+    # One note for every table: a line each would fill a page with "1 to 10 rows of ...".
+    parts = [f"{how_many(rows, 'row')[0]} of the {table} table"
+             for table, rejected, rows in zip(per_table["table"], per_table["rejected"], shown[:-1], strict=True)
+             if rejected]
+    if not parts:
+        return []
+    return [DataNote(REJECTED, None, "Rejected by the checks of the extract contract and left out of every figure: "
+                     + "; ".join(parts) + ".")]
 
 
 def data_notes(con: duckdb.DuckDBPyConnection, filters: Filters, earlier: Filters, labels: dict[str, str],

@@ -89,9 +89,12 @@ def write_pdf(content: DeckContent, out: Path) -> int:
                 pdf.paragraph(page.left_out, 11, left)
             pdf.image(str(image), x=14 + left + 6, y=26, w=PAGE_MM[0] - (14 + left + 6) - 10)
 
-    pdf.add_page()
-    pdf.heading("Data notes")
-    pdf.paragraph("\n".join(f"• {note}" for note in content.data_notes) or "Nothing to warn of.", 13)
+    for number, notes in enumerate(content.data_notes):
+        pdf.add_page()
+        pdf.heading("Data notes" if number == 0 else "Data notes (continued)")
+        for note in notes or ("Nothing to warn of.",):
+            pdf.paragraph(f"• {note}", 13)
+            pdf.ln(1)
 
     pdf.add_page()
     pdf.heading("About these figures")

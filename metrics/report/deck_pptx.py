@@ -272,9 +272,10 @@ def write_pptx(content: DeckContent, out: Path) -> int:
                             strict=True))
         for page in content.pages:
             _measure_slide(deck, page, pictures.get(id(page)))
-        notes = _titled(deck, "Data notes")
-        _text(notes, LEFT, CHART_TOP, WIDE - 2 * LEFT, HIGH - CHART_TOP - Inches(0.4),
-              [(f"• {note}", 14, False) for note in content.data_notes] or [("Nothing to warn of.", 14, False)])
+        for number, notes in enumerate(content.data_notes):
+            listed = _titled(deck, "Data notes" if number == 0 else "Data notes (continued)")
+            _text(listed, LEFT, CHART_TOP, WIDE - 2 * LEFT, HIGH - CHART_TOP - Inches(0.4),
+                  [(f"• {note}", 13, False) for note in notes or ("Nothing to warn of.",)])
         about = _titled(deck, "About these figures")
         _text(about, LEFT, CHART_TOP, WIDE - 2 * LEFT, HIGH - CHART_TOP - Inches(0.4),
               [(paragraph, 15, False) for paragraph in content.about.split("\n\n")])
