@@ -49,7 +49,29 @@ STATUS_STYLE = {
     "open": (SKY, "", "circle-open"),
     "completed_on_time": (GREEN, "", "circle"),
     "completed_late": (ORANGE, "/", "square"),
+    "late": (VERMILION, "x", "x"),
+    "later": (SKY, ".", "circle-open"),
+    "not_met": (VERMILION, "x", "x"),
+    "in_window": (SKY, ".", "triangle-down"),
+    "met": (GREEN, "", "circle"),
 }
+
+# A bar's pattern beside its series colour, so that series never differ by colour alone; one fewer
+# than the colours, so that the first 56 series each have their own pair.
+PATTERNS = ["", "/", "x", ".", "\\", "+", "-"]
+
+
+def series_styles(names: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The (colour, bar pattern) of each of ``names``, in order: the Okabe–Ito series colours, each
+    with a pattern."""
+    return {name: (SERIES[index % len(SERIES)], PATTERNS[index % len(PATTERNS)])
+            for index, name in enumerate(names)}
+
+
+def _status_styles(states: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The (colour, bar pattern) of each status (``STATUS_STYLE``)."""
+    return {state: STATUS_STYLE[state][:2] for state in states}
+
 
 # Agency identity: the Okabe–Ito colours but black, which draws standards, centre lines and
 # the outline of a funnel dot outside its limits; and the series symbols with two more.
@@ -304,6 +326,42 @@ def rate_with_intervals(
     return percent_axis(_layout(fig, title, x_title, height=max(300, 80 + 34 * frame.height)), "x", 1.0)
 
 
+def grouped_rates(
+    frame: pl.DataFrame, category: str, series: str, rate: str, series_words: dict[str, str], title: str,
+    x_title: str
+) -> go.Figure:
+    """A group of horizontal bars per ``category`` (in the frame's order, top down), a bar per ``series``
+    (in the order and words of ``series_words``, each its colour and pattern), its rate written at its
+    end on a 0–100% axis: "0%" is none met, an empty slot a rate not drawn (hidden, or none due)."""
+    if frame.is_empty():
+        return empty_figure("Nothing is due for these filters.")
+    styles = series_styles(series_words)
+    fig = go.Figure()
+    for code, word in series_words.items():
+        rows = frame.filter(pl.col(series) == code)
+        if rows.is_empty():
+            continue
+        colour, pattern = styles[code]
+        fig.add_bar(
+            y=rows[category],
+            x=rows[rate],
+            orientation="h",
+            name=word,
+            marker={"color": colour, "pattern": {"shape": pattern}},
+            text=[wording.rate_text(value, hidden=False) for value in rows[rate]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>" + word + ": %{x:.0%}<extra></extra>",
+        )
+    categories = frame[category].unique(maintain_order=True).to_list()
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=categories)
+    height = max(320, 80 + 14 * frame.height + 24 * len(categories))
+    figure = percent_axis(_layout(fig, title, x_title, height=height), "x", 1.0)
+    # Room past the axis's end for the value of a bar at 100%.
+    return figure.update_layout(margin_r=60)
+
+
 def funnel_plot(
     frame: pl.DataFrame, successes: str, trials: str, label: str, title: str, labels: dict[str, str] | None = None
 ) -> go.Figure:
@@ -523,19 +581,28 @@ def hours_histogram(bins: pl.DataFrame, standard_hours: float, title: str, max_h
 
 
 def due_dates(
-    status: pl.DataFrame, as_of: dt.date, labels: dict[str, str], title: str, rules: Settings | None = None
+    status: pl.DataFrame,
+    as_of: dt.date,
+    labels: dict[str, str],
+    title: str,
+    rules: Settings | None = None,
+    date: str = "next_due_on",
+    states: dict[str, str] | None = None,
+    x_title: str = "next visit due",
 ) -> go.Figure:
-    """Each program's next monitoring visit on a date axis, the report date marked, by status."""
+    """Each program's next due date (``date``: by default its next monitoring visit) on a date axis,
+    the report date marked, a symbol per status (``states`` and their words: by default those of
+    monitoring)."""
     if status.is_empty():
         return empty_figure("No DCTS programs for these filters.")
     fig = go.Figure()
-    for state, label in words.monitoring_words(rules).items():
+    for state, label in (states if states is not None else words.monitoring_words(rules)).items():
         colour, _, symbol = STATUS_STYLE[state]
         rows = status.filter(pl.col("status") == state)
         if rows.is_empty():
             continue
         fig.add_scatter(
-            x=rows["next_due_on"],
+            x=rows[date],
             y=[labels.get(a, a) for a in rows["agency_id"]],
             mode="markers",
             name=label,
@@ -552,29 +619,42 @@ def due_dates(
     fig.update_yaxes(
         autorange="reversed", categoryorder="array", categoryarray=[labels.get(a, a) for a in status["agency_id"]]
     )
-    return _layout(fig, title, "next visit due", height=max(300, 80 + 36 * status.height))
+    return _layout(fig, title, x_title, height=max(300, 80 + 36 * status.height))
 
 
 def status_bars(plans: pl.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
     """Plans per agency by status, stacked, the agencies with most overdue plans first."""
     if plans.is_empty():
         return empty_figure("No plans issued for these filters.")
-    overdue = (
-        plans.filter(pl.col("status") == "overdue")
-        .group_by("agency_id")
-        .len()
-        .sort("len", "agency_id", descending=[True, False])
-    )
-    agencies = overdue["agency_id"].to_list() + sorted(set(plans["agency_id"]) - set(overdue["agency_id"]))
-    return _stacked_by_state(
-        plans,
-        "status",
-        words.PLAN_WORDS,
-        agencies,
-        labels,
-        title,
-        "plans",
-    )
+    return stacked_bars(plans, "status", words.PLAN_WORDS, labels, title, "plans", first="overdue")
+
+
+def _counted(frame: pl.DataFrame, keys: list[str], value: str | None) -> pl.DataFrame:
+    """Per ``keys``: ``n``, the rows, or the sum of ``value`` when a row is itself a count."""
+    return frame.group_by(keys).agg(pl.len().alias("n") if value is None else pl.col(value).sum().alias("n"))
+
+
+def stacked_bars(
+    frame: pl.DataFrame,
+    state_column: str,
+    states: dict[str, str],
+    labels: dict[str, str],
+    title: str,
+    x_title: str,
+    first: str | None = None,
+    value: str | None = None,
+    styles: dict[str, tuple[str, str]] | None = None,
+) -> go.Figure:
+    """Rows per agency and state as stacked horizontal bars (``value``: its sum instead), the
+    agencies with most in the ``first`` state first (None: most in all), then the others by id;
+    ``states`` are the states drawn, in order, and their words, and ``styles`` their colours and
+    patterns (by default ``STATUS_STYLE``'s)."""
+    if frame.is_empty():
+        return empty_figure(f"No {x_title} for these filters.")
+    ranked = _counted(frame if first is None else frame.filter(pl.col(state_column) == first), ["agency_id"], value)
+    ranked = ranked.filter(pl.col("n") > 0).sort("n", "agency_id", descending=[True, False])
+    agencies = ranked["agency_id"].to_list() + sorted(set(frame["agency_id"]) - set(ranked["agency_id"]))
+    return _stacked_by_state(frame, state_column, states, agencies, labels, title, x_title, styles, value)
 
 
 def _stacked_by_state(
@@ -585,13 +665,17 @@ def _stacked_by_state(
     labels: dict[str, str],
     title: str,
     x_title: str,
+    styles: dict[str, tuple[str, str]] | None = None,
+    value: str | None = None,
 ) -> go.Figure:
-    """Rows counted per agency and state as stacked horizontal bars, one pattern per state;
-    ``states`` are the states drawn, in order, and their words."""
-    counts = frame.group_by("agency_id", state_column).len()
+    """Rows counted per agency and state (``value``: summed) as stacked horizontal bars, each
+    state its colour and pattern (``styles``; by default ``STATUS_STYLE``'s); ``states`` are the
+    states drawn, in order, and their words."""
+    counts = _counted(frame, ["agency_id", state_column], value)
+    styles = styles if styles is not None else _status_styles(states)
     fig = go.Figure()
     for state, label in states.items():
-        colour, pattern, _ = STATUS_STYLE[state]
+        colour, pattern = styles[state]
         rows = {a: n for a, s, n in counts.iter_rows() if s == state}
         if not rows:
             continue
@@ -604,7 +688,7 @@ def _stacked_by_state(
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    busiest = frame.group_by("agency_id").len()["len"].max()
-    assert isinstance(busiest, int)  # a row count; the callers draw no empty frame
+    busiest = _counted(frame, ["agency_id"], value)["n"].max()
+    assert isinstance(busiest, int)  # a count; the callers draw no empty frame
     fig.update_xaxes(dtick=_whole_step(busiest))
     return _layout(fig, title, x_title, height=max(300, 80 + 36 * len(agencies)))

@@ -62,6 +62,12 @@ def monitoring_words(rules: Settings | None = None) -> dict[str, str]:
     }
 
 
+def review_words(rules: Settings | None = None) -> dict[str, str]:
+    """Whether a program is due for its documentation review (every ``documentation_interval_months``)."""
+    months = wording.plural(_rules(rules).documentation_interval_months, "month")
+    return {"overdue": f"Due: no review completed in {months}", "current": f"Reviewed in the last {months}"}
+
+
 def monitoring_counts(rules: Settings | None = None) -> dict[str, str]:
     """The programs counted in each monitoring status."""
     return {**monitoring_words(rules), "overdue": "Overdue for a monitoring visit"}
