@@ -80,10 +80,12 @@ def test_bars_are_native_bar_charts_and_dates_a_picture(pptx):
         page = _slide(presentation, slide.title)
         chart = _chart(page)
         pictures = [s for s in page.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-        kinds[type(slide.chart).__name__] = chart.chart_type if chart is not None else ("picture" if pictures else None)
+        # The first slide of each kind of chart (the demo's incidents are all suppressed: no bars).
+        kinds.setdefault(type(slide.chart).__name__,
+                         chart.chart_type if chart is not None else ("picture" if pictures else None))
     assert kinds["UtilizationBars"] == XL_CHART_TYPE.BAR_CLUSTERED
     assert kinds["RatesWithIntervals"] == XL_CHART_TYPE.BAR_CLUSTERED
-    assert kinds["StatusBars"] == XL_CHART_TYPE.BAR_STACKED
+    assert kinds["StackedBars"] == XL_CHART_TYPE.BAR_STACKED
     # Dates on a category axis have no native form.
     assert kinds["DueDates"] == "picture"
 

@@ -16,6 +16,10 @@ from tests.test_app import app, demo_extract, visit  # noqa: F401 - shared fixtu
 AGENCIES = pl.DataFrame({"agency_id": ["A1", "A2"], "oversight": ["BHD", "DCTS"]})
 MONITORING = pl.DataFrame({"agency_id": ["A2", "A3", "A4"], "status": ["overdue", "current", "overdue"]})
 PLANS = pl.DataFrame({"agency_id": ["A2", "A2", "A3"], "status": ["open", "overdue", "completed_on_time"]})
+REVIEWS = pl.DataFrame({"agency_id": ["A2", "A3"], "review_due": [True, False]})
+DEADLINES = pl.DataFrame({"agency_id": ["A2", "A2", "A3"], "status": ["late", "due_soon", "late"]})
+ORIENTATION = pl.DataFrame({"agency_id": ["A2", "A2", "A2"], "status": ["not_met", "met", "not_met"]})
+INCIDENTS = pl.DataFrame({"agency_id": ["A2", "A2"], "category": ["fall", "death"], "incidents": [12, 3]})
 
 
 def test_the_oversights_the_filters_keep():
@@ -28,17 +32,38 @@ def test_a_tile_outside_the_chosen_oversight_says_not_selected_not_zero():
 
     def frame_of(name: str, filters: Filters) -> pl.DataFrame:
         asked.append(name)
-        return {"monitoring_status": MONITORING, "action_plans": PLANS}[name]
+        return {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
+                "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}[name]
 
     shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), False,
                                                 frame_of, Settings(), frozenset({"DCTS"}))}
     assert shown["Contact periods met"].value == "Not selected"
     assert shown["Contact periods met"].row["value"] is None
     assert shown["Agencies over caseload standard"].caption == "BHD not selected"
-    # DCTS's own: 2 programs overdue, 2 plans open (one of them overdue), 1 overdue.
-    assert [shown[label].value for label in ("Programs overdue for monitoring", "Open plans and corrective actions",
-                                             "Overdue plans")] == ["2", "2", "1"]
-    assert set(asked) == {"monitoring_status", "action_plans"}, "nothing counted for BHD"
+    assert shown["Care-coordination milestones met"].value == "Not selected"
+    # DCTS's own: 2 programs overdue, 1 due for its review, 2 plans open (one of them overdue), 1 overdue,
+    # 2 deadlines late, 2 staff short of their orientation, 12 + 3 incidents.
+    assert [shown[label].value for label in (
+        "Programs overdue for monitoring", "Programs due for their annual documentation review",
+        "Open plans and corrective actions", "Overdue plans", "DCTS deadlines past due",
+        "Staff under 10 hours of orientation after 3 months", "Incidents reported",
+    )] == ["2", "1", "2", "1", "2", "2", "15"]
+    assert set(asked) == {"monitoring_status", "documentation_status", "action_plans", "deadlines",
+                          "orientation_staff", "incidents"}, "nothing counted for BHD"
+
+
+def test_while_presenting_the_incidents_tile_gives_away_no_hidden_count():
+    def frame_of(name: str, filters: Filters) -> pl.DataFrame:
+        return {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
+                "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}[name]
+
+    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), True,
+                                                frame_of, Settings(), frozenset({"DCTS"}))}
+    # Counted as the deck counts it: 15 incidents beside the 12 falls its chart shows would tell the 3 deaths.
+    incidents = shown["Incidents reported"]
+    assert (incidents.value, incidents.row["value"], incidents.row["suppressed"]) == ("Suppressed", None, True)
+    # Counts of programs, deadlines and staff are shown.
+    assert shown["DCTS deadlines past due"].value == "2"
 
 
 def test_the_overview_says_not_selected_when_only_dcts_is_chosen(app):  # noqa: F811

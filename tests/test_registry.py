@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.navigation import PAGE_FILES
 from metrics.measures.docs import sections
-from metrics.measures.measure import Counts, Measure, Organisations, People, PerPerson, ShownWith
+from metrics.measures.measure import Counts, Measure, Organisations, People, PerPerson, ShownWith, StackedBars
 from metrics.measures.registry import (
     BY_NAME,
     COUNTED,
@@ -72,9 +72,32 @@ def test_a_rate_headline_or_slide_rests_on_a_measure_that_is_suppressed():
     for headline in HEADLINES:
         if headline.counts is not None:
             assert headline.measure in COUNTED, headline.key
+        # So is a count of people, and what it adds up is one of the counts suppressed.
+        if headline.people is not None:
+            assert headline.people in COUNTED[headline.measure].counts, headline.key
     for slide in SLIDES:
         assert slide.headline in HEADLINE_BY_KEY, slide.title
-        assert not isinstance(BY_NAME[slide.measure].counts, PerPerson), f"{slide.title}: the deck shows no one"
+        if isinstance(BY_NAME[slide.measure].counts, PerPerson):
+            # The deck shows no one: rows about one person each are only counted, per agency.
+            assert isinstance(slide.chart, StackedBars) and slide.chart.value is None, slide.title
+
+
+def test_every_measure_with_a_headline_has_a_slide():
+    on_slides = {slide.measure for slide in SLIDES} | {HEADLINE_BY_KEY[slide.headline].measure for slide in SLIDES}
+    explained = {BY_NAME[name].definition for name in on_slides}
+    for measure in MEASURES:
+        if measure.headlines and measure.name not in on_slides:
+            # A staff member's caseload is shown in the deck as its agency's, on the same definition.
+            assert isinstance(measure.counts, PerPerson) and measure.definition in explained, measure.name
+
+
+def test_the_tables_a_measure_needs_are_optional_ones_of_the_contract():
+    from metrics.extract.schema import TABLES_BY_NAME
+
+    for measure in MEASURES:
+        for table in measure.needs:
+            assert not TABLES_BY_NAME[table].core, (measure.name, table)
+    assert BY_NAME["incidents"].needs == ("incidents",)
 
 
 def test_what_is_derived_is_whole():
@@ -85,14 +108,16 @@ def test_what_is_derived_is_whole():
         "safety_plans",
     }
     assert [h.key for h in HEADLINES] == [
-        "agencies_over", "staff_over", "client_contact", "rst_meeting", "safety_plans", "reached_24h", "reached_30min",
-        "programs_overdue", "plans_open", "plans_overdue",
+        "agencies_over", "staff_over", "client_contact", "rst_meeting", "milestones_met", "safety_plans",
+        "reached_24h", "reached_30min", "programs_overdue", "reviews_due", "plans_open", "plans_overdue",
+        "deadlines_late", "orientation_missed", "incidents_reported",
     ]
     assert [(s.title, s.measure) for s in SLIDES] == [
         ("Caseload utilization", "caseload_agency"), ("Contact with clients", "adherence_agency"),
-        ("Recovery Support Team meetings", "adherence_agency"), ("Safety/Crisis Plans", "safety_plans"),
-        ("Time to first contact", "first_contact_curve"),
+        ("Recovery Support Team meetings", "adherence_agency"), ("Care-coordination milestones", "milestones"),
+        ("Safety/Crisis Plans", "safety_plans"), ("Time to first contact", "first_contact_curve"),
         ("Emergencies: time to first contact", "first_contact_curve"), ("Biennial monitoring", "monitoring_status"),
-        ("Plans of action", "action_plans"),
+        ("Documentation oversight", "documentation_status"), ("Plans of action", "action_plans"),
+        ("DCTS deadlines", "deadlines"), ("Orientation training", "orientation_staff"), ("Incidents", "incidents"),
     ]
     assert all(PAGE_OF_MEASURE[h.measure] in PAGE_FILES for h in HEADLINES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -79,6 +80,10 @@ class Headline:
     # A rate's (numerator, denominator), people or their contact periods; None for counts of
     # agencies, staff, programs and plans, which are shown whatever their size.
     counts: Callable[[pl.DataFrame], tuple[int, int]] | None = None
+    # A count of people or of what happens to them (incidents): the column of its measure's rows it
+    # adds up. Outside the agency it is hidden when 1 to ``suppression_max_count``, or when beside
+    # the rows a chart may show it would give a hidden one away (metrics.report.headlines).
+    people: str | None = None
     measure: str = ""  # the measure it is declared on; the registry fills it in
 
 
@@ -98,6 +103,13 @@ def rate_headline(key: str, label: Wording, rows: pl.Expr, met: str, due: str, h
 
 def count_rows(condition: pl.Expr) -> Callable[[pl.DataFrame], int]:
     return lambda frame: int(frame.filter(condition).height)
+
+
+def people_headline(key: str, label: Wording, column: str, help: Wording = "") -> Headline:
+    """A count of what happens to people (incidents) over the counting window, the sum of ``column``:
+    fewer is better."""
+    return Headline(key, label, lambda frame: int(frame[column].sum()), higher_is_better=False, help=help,
+                    windowed=True, people=column)
 
 
 # The charts a slide can carry, as data; ``metrics.report.slides`` draws them.
@@ -127,16 +139,41 @@ class SurvivalCurves:
 
 
 @dataclass(frozen=True)
-class DueDates:
+class MilestoneBars:
+    """A group of horizontal bars per agency and service level, a bar per care-coordination milestone
+    (in its words): the share met, on a 0–100% axis."""
+
     title: str
 
 
 @dataclass(frozen=True)
-class StatusBars:
+class DueDates:
+    """Each program's next due date on a date axis, the report date marked, by status: its next
+    monitoring visit, or (``review``) its next annual documentation review."""
+
     title: str
+    review: bool = False
 
 
-Chart = UtilizationBars | RatesWithIntervals | SurvivalCurves | DueDates | StatusBars
+# Whose words name the segments of stacked bars (metrics.report.labels), and so their colours: a
+# status's own (worst first), or for categories one series colour and pattern each.
+Segments = Literal["plan_status", "deadline_status", "orientation_status", "incident_category"]
+
+
+@dataclass(frozen=True)
+class StackedBars:
+    """Per agency, a horizontal bar of its rows stacked by ``column``, a segment per value in the words of
+    ``segments``; the agencies with most rows in the first status (the worst) come first, or, for
+    categories, those with most rows. ``value`` is the column added up, when a row is itself a count."""
+
+    title: str
+    noun: str  # what a row is, on the axis: "plans"
+    segments: Segments
+    column: str = "status"
+    value: str | None = None
+
+
+Chart = UtilizationBars | RatesWithIntervals | SurvivalCurves | MilestoneBars | DueDates | StackedBars
 
 
 @dataclass(frozen=True)
@@ -163,3 +200,7 @@ class Measure:
     contract_columns: tuple[str, ...] = ()
     headlines: tuple[Headline, ...] = ()
     slides: tuple[Slide, ...] = ()  # its pages of the quarterly deck
+    # The optional tables of the extract it is counted from, without which it would count nothing
+    # (or everything) as missing: its page says the table is absent rather than show it, and so
+    # should the deck and the overview.
+    needs: tuple[str, ...] = ()

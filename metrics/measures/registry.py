@@ -22,16 +22,18 @@ from metrics.measures.measure import (
     DueDates,
     Headline,
     Measure,
+    MilestoneBars,
     Organisations,
     People,
     PerPerson,
     RatesWithIntervals,
     ShownWith,
     Slide,
-    StatusBars,
+    StackedBars,
     SurvivalCurves,
     UtilizationBars,
     count_rows,
+    people_headline,
     rate_headline,
 )
 from metrics.policy import wording
@@ -65,6 +67,17 @@ def _periods_met(requirement: str, noun: str) -> Callable[[Settings], str]:
         return f"{noun} periods met: {wording.contact_rhythm(rules, requirement)}."
 
     return words
+
+
+def _reviews_due(rules: Settings) -> str:
+    """'Programs due for their annual documentation review'."""
+    return f"Programs due for their {wording.every_months(rules.documentation_interval_months)} documentation review"
+
+
+def _orientation_missed(rules: Settings) -> str:
+    """'Staff under 10 hours of orientation after 3 months'."""
+    return (f"Staff under {wording.plural(rules.orientation_hours, 'hour')} of orientation after "
+            f"{rules.orientation_months} months")
 
 
 def _plans_by_agency(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
@@ -119,7 +132,17 @@ MEASURES: tuple[Measure, ...] = (
         ),
     ),
     # Beyond the definitions' files, like every measure after action_plans_agency; declared here
-    # so that its headline and slide sit with the other BHD measures.
+    # so that their headlines and slides sit with the other BHD measures.
+    Measure(
+        "milestones", adherence.milestones, People(MET_OF_DUE), "care-coordination-milestones", ADHERENCE,
+        "RST formed, final SCCP, SCCP reviews, RST meeting at CM discharge",
+        headlines=(
+            rate_headline("milestones_met", "Care-coordination milestones met", pl.lit(True), "met", "due",
+                          help="RST formed, final SCCP, SCCP reviews and the RST meeting at CM discharge, each on "
+                               "time, over the milestones whose deadline fell in the counting window."),
+        ),
+        slides=(Slide("Care-coordination milestones", "milestones_met", MilestoneBars("Milestones met on time")),),
+    ),
     Measure(
         "safety_plans", adherence.safety_plans,
         People(Counted(
@@ -184,6 +207,24 @@ MEASURES: tuple[Measure, ...] = (
         ),
         slides=(Slide("Biennial monitoring", "programs_overdue", DueDates("Next monitoring visit due")),),
     ),
+    # Beyond the definitions' files; declared here so that its headline and slide follow monitoring's.
+    Measure(
+        "documentation_status", monitoring.documentation_status,
+        # The sample size is the policy's share of the population and is hidden with it.
+        People(Counted(("population_size",), derived=("sample_size",))),
+        "documentation-oversight", MONITORING,
+        "annual documentation oversight of each DCTS program and its deadlines",
+        headlines=(
+            # A count of programs: shown whatever their population.
+            Headline("reviews_due", _reviews_due, count_rows(pl.col("review_due")), higher_is_better=False,
+                     help=lambda rules: ("DCTS programs with no documentation review completed in the "
+                                         f"{wording.plural(rules.documentation_interval_months, 'month')} before "
+                                         "the report date, or none at all.")),
+        ),
+        slides=(Slide("Documentation oversight", "reviews_due",
+                      DueDates("Next documentation review due", review=True)),),
+        needs=("documentation_reviews",),
+    ),
     Measure(
         "action_plans", action_plans.action_plans, Organisations("plans issued to programs"),
         "plans-of-action", PLANS,
@@ -196,7 +237,9 @@ MEASURES: tuple[Measure, ...] = (
             Headline("plans_overdue", "Overdue plans", count_rows(pl.col("status") == "overdue"),
                      higher_is_better=False),
         ),
-        slides=(Slide("Plans of action", "plans_overdue", StatusBars("Plans by agency and status")),),
+        slides=(Slide("Plans of action", "plans_overdue",
+                      StackedBars("Plans by agency and status", "plans", "plan_status")),),
+        needs=("action_plans",),
     ),
     Measure(
         "action_plans_agency", _plans_by_agency, Organisations("plans issued to programs, per program"),
@@ -204,6 +247,7 @@ MEASURES: tuple[Measure, ...] = (
         "plans per agency: open, overdue, escalated, days to complete",
         ("as_of", "agency_id", "open_plans_of_action", "open_corrective_actions", "overdue", "escalated",
          "median_days_to_complete"),
+        needs=("action_plans",),
     ),
     # Beyond the definitions' eight files:
     Measure(
@@ -217,10 +261,6 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         "adherence_trend", adherence.adherence_trend, People(PERIODS), "contact-adherence", ADHERENCE,
         "contact adherence by month of the period's last day",
-    ),
-    Measure(
-        "milestones", adherence.milestones, People(MET_OF_DUE), "care-coordination-milestones", ADHERENCE,
-        "RST formed, final SCCP, SCCP reviews, RST meeting at CM discharge",
     ),
     Measure(
         "first_contact_curve", first_contact.first_contact_curve,
@@ -245,22 +285,36 @@ MEASURES: tuple[Measure, ...] = (
         "non-emergency referrals assigned within one business day",
     ),
     Measure(
-        "documentation_status", monitoring.documentation_status,
-        # The sample size is the policy's share of the population and is hidden with it.
-        People(Counted(("population_size",), derived=("sample_size",))),
-        "documentation-oversight", MONITORING,
-        "annual documentation oversight of each DCTS program and its deadlines",
-    ),
-    Measure(
         "deadlines", deadlines.deadlines, Organisations("deadlines of programs and of the state"),
         "deadlines", DEADLINES,
         "DCTS oversight deadlines still open: materials, reviews, responses, plans, visits",
+        headlines=(
+            Headline("deadlines_late", "DCTS deadlines past due", count_rows(pl.col("status") == "late"),
+                     higher_is_better=False,
+                     help="Documentation materials, reviews, corrective-action responses, plans and monitoring "
+                          "visits still open after their date."),
+        ),
+        # Counted from whichever of its tables the extract has: the deadlines page, like the deck's
+        # data notes, names the ones it lacks.
+        slides=(Slide("DCTS deadlines", "deadlines_late",
+                      StackedBars("Open deadlines by program and status", "deadlines", "deadline_status")),),
     ),
     Measure(
         "orientation_staff", training.orientation_staff,
         PerPerson("each program staff member's orientation hours, for the program"),
         "orientation-training", TRAINING,
         "orientation hours of DCTS program staff within three months of hire",
+        headlines=(
+            Headline("orientation_missed", _orientation_missed, count_rows(pl.col("status") == "not_met"),
+                     higher_is_better=False,
+                     help=lambda rules: (f"Staff of DCTS programs whose first {rules.orientation_months} months are "
+                                         f"over with under {wording.plural(rules.orientation_hours, 'hour')} of "
+                                         "orientation training, exemptions counted.")),
+        ),
+        # Staff counted per program by status: no one is named.
+        slides=(Slide("Orientation training", "orientation_missed",
+                      StackedBars("Staff by program and orientation status", "staff", "orientation_status")),),
+        needs=("trainings",),
     ),
     Measure(
         "incidents", training.incidents_summary,
@@ -270,6 +324,15 @@ MEASURES: tuple[Measure, ...] = (
         )),
         "incidents", TRAINING,
         "incidents by program and category, with days from occurrence to report",
+        headlines=(
+            people_headline("incidents_reported", "Incidents reported", "incidents",
+                            help="Incidents that occurred in the counting window and were reported by the report "
+                                 "date."),
+        ),
+        slides=(Slide("Incidents", "incidents_reported",
+                      StackedBars("Incidents by program and category", "incidents", "incident_category",
+                                  column="category", value="incidents")),),
+        needs=("incidents",),
     ),
 )
 

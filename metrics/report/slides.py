@@ -11,14 +11,16 @@ import polars as pl
 from metrics.measures.measure import (
     Chart,
     DueDates,
+    MilestoneBars,
     RatesWithIntervals,
-    StatusBars,
+    StackedBars,
     SurvivalCurves,
     UtilizationBars,
 )
 from metrics.policy import wording
 from metrics.policy.settings import settings
 from metrics.report import charts
+from metrics.report.labels import PLAN_WORDS, deadline_words, milestone_words, orientation_words, review_words
 from metrics.report.views import with_level_labels
 
 
@@ -46,6 +48,36 @@ def _rates(chart: RatesWithIntervals, shown: pl.DataFrame, hidden: pl.DataFrame,
     ))
     figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
     return figure
+
+
+def _next_reviews(reviews: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Each program's next documentation review: due ``documentation_interval_months`` after the last
+    one completed, or on the report date when none was; ``overdue`` when it is due (``review_due``),
+    as the headline counts it."""
+    due_on = (pl.col("last_completed_on").dt.offset_by(f"{settings().documentation_interval_months}mo")
+              .fill_null(as_of))
+    return reviews.select(
+        "agency_id",
+        due_on.alias("due_on"),
+        pl.when(pl.col("review_due")).then(pl.lit("overdue")).otherwise(pl.lit("current")).alias("status"),
+    ).with_columns((pl.col("due_on") - pl.lit(as_of)).dt.total_days().alias("days_until_due")).sort(
+        "due_on", "agency_id")
+
+
+def _stacked(chart: StackedBars, shown: pl.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Stacked bars in the words of the chart's segments: a status's, the worst first and ranking the
+    agencies; or the incident categories of the settings, each keeping its colour from slide to
+    slide, then any other the extract has."""
+    if chart.segments == "incident_category":
+        listed = settings().incident_categories
+        others = sorted(set(shown[chart.column].to_list()) - set(listed))
+        categories = {category: category for category in (*listed, *others)}
+        return charts.stacked_bars(shown, chart.column, categories, labels, chart.title, chart.noun, value=chart.value,
+                                   styles=charts.series_styles(categories))
+    states = {"plan_status": PLAN_WORDS, "deadline_status": deadline_words(),
+              "orientation_status": orientation_words()}[chart.segments]
+    return charts.stacked_bars(shown, chart.column, states, labels, chart.title, chart.noun, first=next(iter(states)),
+                               value=chart.value)
 
 
 def hidden_note(hidden: pl.DataFrame, labels: dict[str, str]) -> str:
@@ -80,8 +112,14 @@ def slide_figure(chart: Chart, shown: pl.DataFrame, hidden: pl.DataFrame, labels
             hours = rules.first_contact_emergency_hours if emergency else rules.first_contact_standard_hours
             return charts.survival_curves(shown_rows, {f"{wording.duration_adjective(hours)} standard": hours},
                                           labels, title, hours * 4)
+        case MilestoneBars(title):
+            drawn = with_level_labels(shown, labels).sort("agency_id", "service_level")
+            return charts.grouped_rates(drawn, "label", "milestone", "rate", milestone_words(), title, "share met")
+        case DueDates(title, review=True):
+            return charts.due_dates(_next_reviews(shown, as_of), as_of, labels, title, date="due_on",
+                                    states=review_words(), x_title="next review due")
         case DueDates(title):
             return charts.due_dates(shown, as_of, labels, title)
-        case StatusBars(title):
-            return charts.status_bars(shown, labels, title)
+        case StackedBars():
+            return _stacked(chart, shown, labels)
     raise TypeError(f"no drawing for {chart!r}")
