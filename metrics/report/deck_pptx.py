@@ -182,10 +182,13 @@ def _add_chart(slide: Any, chart: NativeChart, left: int, top: int, width: int, 
         graphic.value_axis._element.find(qn("c:crosses")).set("val", "max")
         plot = graphic.plots[0]
         plot.gap_width = 40
-        if chart.kind == XL_CHART_TYPE.BAR_STACKED:
+        stacked = chart.kind == XL_CHART_TYPE.BAR_STACKED
+        if stacked:
             plot.overlap = 100
         plot.has_data_labels = True
-        plot.data_labels.number_format = chart.number_format
+        # A stacked bar's empty part would read "0" between its neighbours: the format's third
+        # section, for zero, is left empty.
+        plot.data_labels.number_format = "#,##0;-#,##0;;" if stacked else chart.number_format
         plot.data_labels.number_format_is_linked = False
         plot.data_labels.font.size = Pt(10)
         if any(series.plus for series in chart.series):  # at the bar's base, clear of its interval
