@@ -106,6 +106,44 @@ def test_report_names_the_meeting_of_the_quarter(tmp_path, cache, capsys):
     assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_report_writes_powerpoint_by_the_files_name_or_by_format(tmp_path, cache, capsys):
+    from pptx import Presentation
+
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    assert main(["report", "--extract", str(folder), "--quarter", "2024Q3", "--out", str(tmp_path / "d.pptx")]) == 0
+    assert "PPTX" in capsys.readouterr().out
+    assert Presentation(str(tmp_path / "d.pptx")).slides[1].shapes.title.text == "Agenda"
+    # --format wins over the file's name.
+    assert main(["report", "--extract", str(folder), "--quarter", "2024Q3", "--out", str(tmp_path / "deck"),
+                 "--format", "pptx"]) == 0
+    assert (tmp_path / "deck").read_bytes().startswith(b"PK")  # a PowerPoint file is a zip
+
+
+def test_a_deck_for_one_agency_is_for_that_agency(tmp_path, cache, capsys):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    out = tmp_path / "a1.pdf"
+    assert main(["report", "--extract", str(folder), "--quarter", "2024Q3", "--out", str(out), "--agency", "A1"]) == 0
+    assert "for Alpha Recovery" in capsys.readouterr().out
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Alpha Recovery" in text and "Beta County CRS" not in text
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--quarter", "2024Q5"], "not a quarter: '2024Q5'"),
+    (["--quarter", "2024Q3", "--agency", "Z9"], "--agency Z9: no such agency in the extract"),
+    (["--quarter", "2024Q3", "--format", "docx"], "invalid choice: 'docx'"),
+])
+def test_a_deck_that_cannot_be_made_is_refused_with_a_message(tmp_path, cache, capsys, args, message):
+    folder = write_extract(tmp_path / "extract", BASE_TABLES)
+    try:
+        status = main(["report", "--extract", str(folder), "--out", str(tmp_path / "d.pdf"), *args])
+    except SystemExit as stop:  # argparse's own refusals
+        status = stop.code
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "d.pdf").exists()
+
+
 # `oversight serve`, each in a process of its own: Streamlit's configuration is global to a process.
 AUTH_SECTION = """[auth]
 redirect_uri = "http://localhost:8501/oauth2callback"
