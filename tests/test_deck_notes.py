@@ -105,8 +105,16 @@ SAFETY = "SCCPs with a Safety/Crisis Plan"
 ABSENT = ["monitoring_visits", "documentation_reviews", "action_plans", "crs_enrollments", "incidents", "trainings"]
 
 
+# The slides each optional table's absence leaves out.
+LEFT_OUT = {"documentation_reviews": "the slide Documentation oversight is left out",
+            "action_plans": "the slide Plans of action is left out",
+            "trainings": "the slide Orientation training is left out",
+            "incidents": "the slide Incidents is left out"}
+
+
 def absent_text(table: str) -> str:
-    return f"This extract has no {table} table (an optional one): any figure that draws on it is counted without it."
+    consequence = LEFT_OUT.get(table, "any figure that draws on it is counted without it")
+    return f"This extract has no {table} table (an optional one): {consequence}."
 
 
 def test_every_kind_of_note_in_order(full):

@@ -159,6 +159,13 @@ def test_a_deck_for_one_agency_speaks_of_it_alone(demo, tmp_path):
     assert "Biennial monitoring" not in titles and "Caseload utilization" in titles
 
 
+# The base extract has no documentation reviews, plans, trainings or incidents: their slides are
+# left out (the data notes say the tables are absent) rather than say there are none.
+BASE_SLIDES = ["Caseload utilization", "Contact with clients", "Recovery Support Team meetings",
+               "Care-coordination milestones", "Safety/Crisis Plans", "Time to first contact",
+               "Emergencies: time to first contact", "Biennial monitoring", "DCTS deadlines"]
+
+
 @pytest.fixture
 def suppressed(build, tmp_path):
     """The base extract's first quarter: 2 referrals, a caseload of 1, a few contact periods, all
@@ -175,7 +182,7 @@ def test_a_suppressed_quarter_leaves_no_slide_blank(suppressed, tmp_path):
     out = tmp_path / "deck.pptx"
     build_deck(con, Quarter.parse("2024Q2"), out, "base", labels, format="pptx")
     measure_slides = list(Presentation(str(out)).slides)[2:-2]
-    assert len(measure_slides) == len(SLIDES)
+    assert [slide.shapes.title.text for slide in measure_slides] == BASE_SLIDES
     said = []
     for slide in measure_slides:
         chart = _chart(slide)
@@ -199,7 +206,7 @@ def test_a_suppressed_quarters_pdf_pages_each_show_something(suppressed, tmp_pat
     deck = build_deck(con, Quarter.parse("2024Q2"), tmp_path / "deck.pdf", "base", labels)
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(deck.path), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))[2:-2]
-    assert len(pages) == len(SLIDES)
+    assert len(pages) == len(BASE_SLIDES)
     for page in pages:
         image = Image.open(page).convert("L")
         width, height = image.size

@@ -81,13 +81,22 @@ def chart_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection
 
 
 def _slides(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None) -> tuple[Slide, ...]:
-    """The registry's slides of the oversights the deck's agencies fall under: a deck for a BHD
-    agency has no page of DCTS programs, where it could only say there are none."""
+    """The registry's slides of the oversights the deck's agencies fall under, and of the tables
+    the extract has: a deck for a BHD agency has no page of DCTS programs, nor a deck of an extract
+    without incidents a page of them, where either could only say there are none (the data notes
+    name an absent table)."""
     listed = con.cursor().sql("SELECT agency_id, oversight FROM agencies").pl()
     if agencies is not None:
         listed = listed.filter(pl.col("agency_id").is_in(list(agencies)))
-    present = set(listed["oversight"].to_list())
-    return tuple(slide for slide in SLIDES if OVERSIGHT_OF_PAGE[BY_NAME[slide.measure].page or ""] in present)
+    oversights = set(listed["oversight"].to_list())
+    summary = quality.load_summary(con)
+    tables = set(summary.filter(pl.col("present"))["table"].to_list())
+    return tuple(
+        slide for slide in SLIDES
+        if OVERSIGHT_OF_PAGE[BY_NAME[slide.measure].page or ""] in oversights
+        and all(set(BY_NAME[name].needs) <= tables
+                for name in (slide.measure, HEADLINE_BY_KEY[slide.headline].measure))
+    )
 
 
 def _page(con: duckdb.DuckDBPyConnection, slide: Slide, filters: Filters, earlier: Filters,

@@ -139,9 +139,17 @@ def _dated_later_notes(con: duckdb.DuckDBPyConnection, labels: dict[str, str],
 
 
 def _absent_notes(summary: pl.DataFrame) -> list[DataNote]:
-    return [DataNote(ABSENT_TABLE, None, f"This extract has no {table} table (an optional one): any figure that "
-                                         "draws on it is counted without it.")
-            for table in summary.filter(~pl.col("present"))["table"]]
+    """An optional table the extract lacks, and the slides left out for want of it (those of the
+    measures that need it, ``Measure.needs``)."""
+    notes = []
+    for table in summary.filter(~pl.col("present"))["table"]:
+        left_out = [slide.title for slide in SLIDES if table in BY_NAME[slide.measure].needs]
+        consequence = (f"the slide{'s' if len(left_out) > 1 else ''} {', '.join(left_out)} "
+                       f"{'are' if len(left_out) > 1 else 'is'} left out" if left_out
+                       else "any figure that draws on it is counted without it")
+        notes.append(DataNote(ABSENT_TABLE, None, f"This extract has no {table} table (an optional one): "
+                                                  f"{consequence}."))
+    return notes
 
 
 def _rejected_notes(summary: pl.DataFrame) -> list[DataNote]:
