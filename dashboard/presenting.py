@@ -141,16 +141,17 @@ def deck_download(database: str, access: Access, first, last) -> None:
     if not quarters:
         st.caption("The extract does not yet cover a whole quarter: there is no meeting deck to prepare.")
         return
-    choice, *buttons = st.columns([2, 1, 1], vertical_alignment="bottom")
-    quarter = choice.selectbox(
+    quarter = st.selectbox(
         "Quarterly CRS meeting",
         quarters,
         format_func=lambda q: f"{q}: meeting of {q.meeting_date:%d %B %Y}, figures as of {q.as_of:%d %B %Y}",
         key="deck_quarter",
     )
     allowed = None if access.sees_everything else tuple(sorted(access.agencies))
+    # Beside each other, under the quarter: full labels even on a projector's 1280 pixels.
+    *buttons, _ = st.columns([1, 1, 1])
     for button, (format, (name, _)) in zip(buttons, DECK_KINDS.items(), strict=True):
-        if button.button(f"Prepare the deck ({name})", icon=":material/slideshow:", key=f"deck_build_{format}",
+        if button.button(f"Prepare the {name}", icon=":material/slideshow:", key=f"deck_build_{format}",
                          width="stretch"):
             st.session_state[DECK_READY_KEY] = (str(quarter), allowed, format)
     ready = st.session_state.get(DECK_READY_KEY)

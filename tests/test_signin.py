@@ -191,7 +191,7 @@ def test_a_one_agency_user_receives_nothing_of_another_agency(session, provider,
     assert len(downloads) >= 10
 
     user.open("", "Recovery Oversight")
-    user.page.get_by_role("button", name="Prepare the deck (PDF)").click()
+    user.page.get_by_role("button", name="Prepare the PDF").click()
     deck = user.download(user.page.get_by_role("button", name="Download the deck"))
     deck_text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=deck, capture_output=True,
                                check=True).stdout.decode("utf-8")

@@ -5,7 +5,7 @@ import streamlit as st
 import metrics.report.views.overview as view
 from dashboard.auth import session_access
 from dashboard.components import download
-from dashboard.data import database_key, date_range, measure
+from dashboard.data import database_key, date_range, measure, provides
 from dashboard.presenting import deck_download, presenting
 from dashboard.state import current_filters, current_oversights, current_window
 from metrics.policy.settings import settings
@@ -24,6 +24,7 @@ tiles = view.tiles(
     lambda name, counted: measure(name, database, counted),
     settings(),
     current_oversights(),
+    lambda table: provides(database, table),
 )
 columns = st.columns(3)
 for index, tile in enumerate(tiles):
@@ -43,7 +44,8 @@ download(view.download_rows(tiles), "overview.csv", "Download the headline figur
 
 st.subheader("Deck for the quarterly CRS meeting")
 st.caption(
-    "A PDF with a slide per measure: its chart, headline figure, change from the previous quarter and "
-    "definition. Small numbers are suppressed, and it covers only the agencies you may see."
+    "A slide per measure (its chart, headline figure, change from the previous quarter and definition), "
+    "an agenda and data notes, as a PDF to show or a PowerPoint file to edit, with each definition in the "
+    "speaker notes. Small numbers are suppressed, and it covers only the agencies you may see."
 )
 deck_download(database, session_access(), *date_range(database))
