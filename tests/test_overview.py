@@ -66,6 +66,26 @@ def test_while_presenting_the_incidents_tile_gives_away_no_hidden_count():
     assert shown["DCTS deadlines past due"].value == "2"
 
 
+def test_a_tile_whose_optional_table_the_extract_lacks_says_so_not_zero():
+    asked = []
+
+    def frame_of(name: str, filters: Filters) -> pl.DataFrame:
+        asked.append(name)
+        return {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
+                "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}[name]
+
+    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), False,
+                                                frame_of, Settings(), frozenset({"DCTS"}),
+                                                lambda table: table not in {"incidents", "trainings"})}
+    for label, table in (("Incidents reported", "incidents"),
+                         ("Staff under 10 hours of orientation after 3 months", "trainings")):
+        tile = shown[label]
+        assert (tile.value, tile.caption, tile.row["value"]) == ("Not in this extract", f"No {table} table", None)
+        assert tile.help == f"This extract has no {table} table, an optional one."
+    assert shown["DCTS deadlines past due"].value == "2"
+    assert not {"incidents", "orientation_staff"} & set(asked)
+
+
 def test_the_overview_says_not_selected_when_only_dcts_is_chosen(app):  # noqa: F811
     app.run()
     app.sidebar.segmented_control(key="oversight").set_value(["DCTS"])

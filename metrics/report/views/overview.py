@@ -10,7 +10,7 @@ from typing import Any, Literal
 import polars as pl
 
 from metrics.measures.measure import Headline, worded
-from metrics.measures.registry import HEADLINES, OVERSIGHT_OF_PAGE, PAGE_OF_MEASURE
+from metrics.measures.registry import BY_NAME, HEADLINES, OVERSIGHT_OF_PAGE, PAGE_OF_MEASURE
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings
 from metrics.policy.window import Window, previous_quarter
@@ -18,6 +18,8 @@ from metrics.report.headlines import SUPPRESSED, change_text, format_value, head
 
 # A measure's rows for these filters (the dashboard's cached ``measure``).
 FrameOf = Callable[[str, Filters], pl.DataFrame]
+# Whether the extract has an optional table (the dashboard's ``provides``).
+Provides = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ def caption(filters: Filters, window: Window) -> str:
     )
 
 
-def _not_selected(headline: Headline, filters: Filters, public: bool, rules: Settings, oversight: str) -> Tile:
-    """A tile of an oversight the filters leave out: saying so rather than counting nothing as 0."""
+def _uncounted(headline: Headline, filters: Filters, public: bool, rules: Settings, value: str, help: str,
+               caption: str) -> Tile:
+    """A tile with no figure, saying why rather than counting nothing as 0."""
     label = worded(headline.label, rules)
     row: dict[str, Any] = {"figure": label, "as_of": filters.as_of, "counted_from": None, "counted_to": None,
                            "value": None, "quarter_earlier": None}
@@ -51,11 +54,11 @@ def _not_selected(headline: Headline, filters: Filters, public: bool, rules: Set
         row["suppressed"] = False
     return Tile(
         label=label,
-        value="Not selected",
+        value=value,
         change=None,
         delta_color="off",
-        help=f"The filters leave out {oversight}'s agencies.",
-        caption=f"{oversight} not selected",
+        help=help,
+        caption=caption,
         page=PAGE_OF_MEASURE[headline.measure],
         row=row,
     )
@@ -99,15 +102,24 @@ def _tile(headline: Headline, filters: Filters, window: Window, public: bool, fr
 
 
 def tiles(filters: Filters, window: Window, public: bool, frame_of: FrameOf, rules: Settings,
-          selected: frozenset[str]) -> list[Tile]:
+          selected: frozenset[str], provides: Provides = lambda table: True) -> list[Tile]:
     """A tile per headline, in the registry's order, counted with the pages' own ``filters`` (over
     ``window``); ``selected`` holds the oversights the filters' agencies belong to, and a headline of
-    another says "Not selected"."""
+    another says "Not selected"; one whose measure needs an optional table the extract lacks
+    (``provides``) says so, as its page does."""
     shown = []
     for headline in HEADLINES:
         oversight = OVERSIGHT_OF_PAGE[PAGE_OF_MEASURE[headline.measure]]
-        shown.append(_tile(headline, filters, window, public, frame_of, rules) if oversight in selected
-                     else _not_selected(headline, filters, public, rules, oversight))
+        lacking = [table for table in BY_NAME[headline.measure].needs if not provides(table)]
+        if oversight not in selected:
+            shown.append(_uncounted(headline, filters, public, rules, "Not selected",
+                                    f"The filters leave out {oversight}'s agencies.", f"{oversight} not selected"))
+        elif lacking:
+            missing = f"no {' or '.join(lacking)} table"
+            shown.append(_uncounted(headline, filters, public, rules, "Not in this extract",
+                                    f"This extract has {missing}, an optional one.", missing.capitalize()))
+        else:
+            shown.append(_tile(headline, filters, window, public, frame_of, rules))
     return shown
 
 
