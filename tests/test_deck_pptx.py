@@ -244,6 +244,24 @@ def test_a_step_curve_keeps_its_steps_in_powerpoint():
     assert series.colour == "#0072B2"
 
 
+def test_a_native_chart_names_the_standard_its_plot_drew_as_a_line_and_titles_its_axes():
+    from metrics.report import charts
+    from metrics.report.deck_pptx import native_chart
+
+    curves = pl.DataFrame({"agency_id": ["A1", "A1"], "hours": [0.0, 0.2], "share_not_reached": [1.0, 0.5]})
+    chart = native_chart(charts.survival_curves(curves, {"30-minute standard": 0.5}, {"A1": "Alpha"},
+                                                "Share not yet reached", 2.0))
+    assert chart is not None
+    assert chart.title == "Share not yet reached · 30-minute standard"
+    assert (chart.x_title, chart.value_title, chart.x_maximum) == ("hours since referral", "share not yet reached", 2.0)
+    bars = pl.DataFrame({"agency_id": ["A1"], "role": ["CM"], "caseload": [60], "capacity": [50.0],
+                         "utilization": [1.2]})
+    chart = native_chart(charts.utilization_bars(bars, {"A1": "Alpha"}))
+    assert chart is not None
+    assert chart.title == "Caseload as a share of capacity · standard (100%)"
+    assert chart.categories == ("Alpha",) and chart.series[0].values == (1.2,)
+
+
 def test_a_chart_with_dates_has_no_native_form():
     import plotly.graph_objects as go
 

@@ -53,6 +53,9 @@ class NativeChart:
     number_format: str  # '0%' on a share axis
     maximum: float | None
     step: float | None = None  # between the value axis's ticks (whole numbers for counts)
+    value_title: str = ""  # what the value axis measures, as the figure's axis says it
+    x_title: str = ""  # what the x axis of scatter lines measures
+    x_maximum: float | None = None
 
 
 def _hex(colour: object) -> str | None:
@@ -65,9 +68,14 @@ def _number_format(axis: Any) -> str:
 
 def _title(figure: go.Figure, references: Sequence[str]) -> str:
     """The chart's title; a reference line drawn across the plot (a standard) is named in it, as
-    a native chart holds no such line."""
+    a native chart holds no such line: by its legend entry or the words written beside it."""
     title = figure.layout.title.text or ""
-    return " · ".join([title, *references])
+    beside = [str(note.text) for note in figure.layout.annotations if note.text and note.xref != "paper"]
+    return " · ".join([title, *references, *beside])
+
+
+def _axis_title(axis: Any) -> str:
+    return str(axis.title.text or "")
 
 
 def _is_number(value: object) -> bool:
@@ -102,7 +110,7 @@ def native_chart(figure: go.Figure) -> NativeChart | None:
         return NativeChart(XL_CHART_TYPE.BAR_STACKED if stacked else XL_CHART_TYPE.BAR_CLUSTERED,
                            _title(figure, references), categories, tuple(series),
                            _number_format(figure.layout.xaxis), upper[1] if upper else None,
-                           figure.layout.xaxis.dtick)
+                           figure.layout.xaxis.dtick, _axis_title(figure.layout.xaxis))
     if len(dots) == 1 and dots[0].error_x.array is not None and all(isinstance(y, str) for y in dots[0].y):
         # A rate per row with its interval: the rows suppression hides (a marking bar) keep their
         # place with no value, their label saying so.
@@ -114,7 +122,7 @@ def native_chart(figure: go.Figure) -> NativeChart | None:
         return NativeChart(XL_CHART_TYPE.BAR_CLUSTERED, _title(figure, references), categories,
                            (Series(str(dot.name or ""), values, colour=_hex(dot.marker.color),
                                    plus=interval[0], minus=interval[1]),),
-                           "0%", 1.0)
+                           "0%", 1.0, value_title=_axis_title(figure.layout.xaxis))
     if len(dots) == len(traces) and all(_is_number(x) for trace in dots for x in trace.x if x is not None):
         series = []
         for trace in dots:
@@ -124,9 +132,11 @@ def native_chart(figure: go.Figure) -> NativeChart | None:
                           for p in ((x0, y0), (x1, y0))] + points[-1:]
             series.append(Series(str(trace.name or ""), tuple(y for _, y in points), xs=tuple(x for x, _ in points),
                                  colour=_hex(trace.line.color)))
-        upper = figure.layout.yaxis.range
+        upper, right = figure.layout.yaxis.range, figure.layout.xaxis.range
         return NativeChart(XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, _title(figure, references), (),
-                           tuple(series), _number_format(figure.layout.yaxis), upper[1] if upper else None)
+                           tuple(series), _number_format(figure.layout.yaxis), upper[1] if upper else None,
+                           value_title=_axis_title(figure.layout.yaxis), x_title=_axis_title(figure.layout.xaxis),
+                           x_maximum=right[1] if right else None)
     return None
 
 
@@ -162,7 +172,8 @@ def _add_chart(slide: Any, chart: NativeChart, left: int, top: int, width: int, 
     graphic.has_title = True
     graphic.chart_title.text_frame.text = chart.title
     graphic.chart_title.text_frame.paragraphs[0].font.size = Pt(16)
-    graphic.has_legend = len(chart.series) > 1
+    # Lines are agencies: even one is named. A single bar series needs no key.
+    graphic.has_legend = len(chart.series) > 1 or not chart.categories
     if graphic.has_legend:
         graphic.legend.position = XL_LEGEND_POSITION.BOTTOM
         graphic.legend.include_in_layout = False
@@ -173,6 +184,16 @@ def _add_chart(slide: Any, chart: NativeChart, left: int, top: int, width: int, 
     axis.minimum_scale = 0
     if chart.maximum is not None:
         axis.maximum_scale = chart.maximum
+    # Axis titles as the PDF's: what a bar's length or a point's height measures.
+    for titled, text in ((axis, chart.value_title), (graphic.category_axis, chart.x_title)):
+        if text:
+            titled.has_title = True
+            titled.axis_title.text_frame.text = text
+            titled.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
+            titled.axis_title.text_frame.paragraphs[0].font.bold = False
+    if chart.x_maximum is not None:
+        graphic.category_axis.minimum_scale = 0
+        graphic.category_axis.maximum_scale = chart.x_maximum
     if chart.step is not None:
         axis.major_unit = chart.step
     if chart.categories:
