@@ -13,12 +13,11 @@ from dataclasses import replace
 import duckdb
 import pytest
 
-from metrics.measures.registry import HEADLINE_BY_KEY, SLIDES
 from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import Settings, load_settings, settings
 from metrics.policy.window import previous_quarter
-from metrics.report.deck_notes import CASE_OF_MEASURE, DataNote, data_notes, notes_text
+from metrics.report.deck_notes import DataNote, data_notes, notes_text
 from tests.conftest import BASE_TABLES, write_extract
 
 QUARTER = Quarter.parse("2026Q3")
@@ -213,11 +212,6 @@ def test_the_settings_and_their_defaults(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text("deck_note_move_points = 10\n", encoding="utf-8")
     assert load_settings(path).deck_note_move_points == 10.0
-
-
-def test_every_rate_headline_of_the_deck_names_what_it_counts():
-    rates = {HEADLINE_BY_KEY[slide.headline].measure for slide in SLIDES if HEADLINE_BY_KEY[slide.headline].percent}
-    assert rates <= set(CASE_OF_MEASURE)
 
 
 def test_an_extract_without_notes(extract):

@@ -80,6 +80,8 @@ class Headline:
     # A rate's (numerator, denominator), people or their contact periods; None for counts of
     # agencies, staff, programs and plans, which are shown whatever their size.
     counts: Callable[[pl.DataFrame], tuple[int, int]] | None = None
+    # What one of a rate's denominator is, in words ("referral"): "rests on 14 referrals".
+    of: str = ""
     # A count of people or of what happens to them (incidents): the column of its measure's rows it
     # adds up. Outside the agency it is hidden when 1 to ``suppression_max_count``, or when beside
     # the rows a chart may show it would give a hidden one away (metrics.report.headlines).
@@ -87,8 +89,10 @@ class Headline:
     measure: str = ""  # the measure it is declared on; the registry fills it in
 
 
-def rate_headline(key: str, label: Wording, rows: pl.Expr, met: str, due: str, help: Wording = "") -> Headline:
-    """A share over the counting window: the ``met`` of the chosen rows over their ``due``."""
+def rate_headline(key: str, label: Wording, rows: pl.Expr, met: str, due: str, of: str,
+                  help: Wording = "") -> Headline:
+    """A share over the counting window: the ``met`` of the chosen rows over their ``due``, each
+    ``due`` one ``of`` (a referral, a contact period)."""
 
     def counts(frame: pl.DataFrame) -> tuple[int, int]:
         chosen = frame.filter(rows)
@@ -98,7 +102,7 @@ def rate_headline(key: str, label: Wording, rows: pl.Expr, met: str, due: str, h
         numerator, denominator = counts(frame)
         return numerator / denominator if denominator else None
 
-    return Headline(key, label, share, percent=True, help=help, windowed=True, counts=counts)
+    return Headline(key, label, share, percent=True, help=help, windowed=True, counts=counts, of=of)
 
 
 def count_rows(condition: pl.Expr) -> Callable[[pl.DataFrame], int]:

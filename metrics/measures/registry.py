@@ -118,9 +118,10 @@ MEASURES: tuple[Measure, ...] = (
          "ci_low", "ci_high"),
         headlines=(
             rate_headline("client_contact", "Contact periods met", pl.col("requirement") == "client_contact",
-                          "periods_met", "periods_due", help=_periods_met("client_contact", "Client-contact")),
+                          "periods_met", "periods_due", "period",
+                          help=_periods_met("client_contact", "Client-contact")),
             rate_headline("rst_meeting", "RST-meeting periods met", pl.col("requirement") == "rst_meeting",
-                          "periods_met", "periods_due", help=_periods_met("rst_meeting", "RST-meeting")),
+                          "periods_met", "periods_due", "period", help=_periods_met("rst_meeting", "RST-meeting")),
         ),
         slides=(
             Slide("Contact with clients", "client_contact",
@@ -137,7 +138,7 @@ MEASURES: tuple[Measure, ...] = (
         "milestones", adherence.milestones, People(MET_OF_DUE), "care-coordination-milestones", ADHERENCE,
         "RST formed, final SCCP, SCCP reviews, RST meeting at CM discharge",
         headlines=(
-            rate_headline("milestones_met", "Care-coordination milestones met", pl.lit(True), "met", "due",
+            rate_headline("milestones_met", "Care-coordination milestones met", pl.lit(True), "met", "due", "milestone",
                           help="RST formed, final SCCP, SCCP reviews and the RST meeting at CM discharge, each on "
                                "time, over the milestones whose deadline fell in the counting window."),
         ),
@@ -154,6 +155,7 @@ MEASURES: tuple[Measure, ...] = (
         "final care plans (SCCPs) that include a written Safety/Crisis Plan",
         headlines=(
             rate_headline("safety_plans", "SCCPs with a Safety/Crisis Plan", pl.lit(True), "met", "due",
+                          "final care plan",
                           help="Final SCCPs completed in the counting window that record a Safety/Crisis Plan."),
         ),
         slides=(Slide(
@@ -185,14 +187,14 @@ MEASURES: tuple[Measure, ...] = (
             rate_headline(
                 "reached_24h",
                 lambda rules: f"Referrals reached within {wording.duration(rules.first_contact_standard_hours)}",
-                ~pl.col("emergency"), "met", "due",
+                ~pl.col("emergency"), "met", "due", "referral",
                 help=lambda rules: ("Non-emergency referrals whose first contact came within "
                                     f"{wording.duration(rules.first_contact_standard_hours)}."),
             ),
             rate_headline(
                 "reached_30min",
                 lambda rules: f"Emergencies reached within {wording.duration(rules.first_contact_emergency_hours)}",
-                pl.col("emergency"), "met", "due",
+                pl.col("emergency"), "met", "due", "emergency referral",
             ),
         ),
     ),

@@ -162,8 +162,8 @@ def _about(con: duckdb.DuckDBPyConnection, extract_name: str, agencies: tuple[st
     smallest = settings().suppression_max_count
     return (
         f"Extract {extract_name}: events from {first:%d %B %Y} to {last:%d %B %Y}. {checked}\n\n"
-        f"Small numbers are suppressed: a figure resting on 1 to {smallest} clients, "
-        "referrals or contact periods is left out of the charts, and so is a rate that leaves 1 to "
+        f"Small numbers are suppressed: a figure resting on 1 to {smallest} clients, referrals, contact "
+        "periods, care plans or incidents is left out of the charts, and so is a rate that leaves 1 to "
         f"{smallest} out (95 of 100 would say 5 were not). Such a headline reads "
         '"Suppressed". Counts of programs, plans and staff are about the organisations and are shown.\n\n'
         "Each figure is counted as of the end of the report date. Rates carry 95% intervals. The definitions, and "

@@ -30,10 +30,6 @@ MOVED, FEW_CASES, DATED_LATER, ABSENT_TABLE, REJECTED = "moved", "few_cases", "d
 
 # A rate headline's (numerator, denominator) from its measure's rows.
 RateCounts = Callable[[pl.DataFrame], tuple[int, int]]
-# What the denominator of a rate headline counts, by the measure it is declared on: "rests on 14 periods".
-CASE_OF_MEASURE = {"adherence_agency": "period", "milestones": "milestone", "safety_plans": "final care plan",
-                   "first_contact_agency": "referral"}
-
 # The start of the loader's reason for a row dated after the extract was taken
 # (metrics.extract.loader._warn_of_later_rows), which ends with the extract's date.
 DATED_LATER_REASON = "dated after the extract was taken"
@@ -100,7 +96,7 @@ def _rate_notes(con: duckdb.DuckDBPyConnection, headline: Headline, counts: Rate
         _, due = counts(now[agency])
         # Only a rate the deck shows: one resting on 1 to 10 is suppressed, and its slide says so.
         if value != SUPPRESSED and 0 < due < rules.deck_note_few_cases:
-            cases, _ = how_many(str(due), CASE_OF_MEASURE[headline.measure])
+            cases, _ = how_many(str(due), headline.of)
             few.append(DataNote(FEW_CASES, agency, f"{label} at {name} rests on {cases}: read it with care."))
     return moved, few
 
