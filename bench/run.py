@@ -18,6 +18,8 @@ memory reported (the child's maximum resident set, from ``os.wait4``) belongs to
   filters: *cold* is the first computation in a fresh process, *warm* the median of three
   repeats of the same calls, which the dashboard's cache answers. Drawing (Plotly, Streamlit
   elements) is not included; ``bench/pages.py`` times whole AppTest page runs.
+- ``deck:pdf`` / ``deck:pptx``: the whole quarterly deck of the latest quarter the extract
+  covers (``metrics.report.deck.build_deck``, every chart drawn), on the built database.
 - ``adherence``: ``metrics.measures.adherence.adherence_agency`` on the built database, in a fresh process
   (the first call; connecting and the build are not counted). It reads the contact-period grid
   stored at load (whose cost is in ``load``); ``live`` is the same count made from the contacts,

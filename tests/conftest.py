@@ -74,3 +74,15 @@ def rejects(con: duckdb.DuckDBPyConnection, table: str | None = None) -> list[tu
     if table:
         return con.execute(sql + ' WHERE "table" = ? ORDER BY line', [table]).fetchall()
     return con.execute(sql + ' ORDER BY "table", line').fetchall()
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+    """A small demo extract (seed 3, scale 0.3) loaded, and its agencies' names: the decks' tests'."""
+    from metrics.demo import write_demo
+    from metrics.extract.loader import connect
+
+    folder = tmp_path_factory.mktemp("extract")
+    write_demo(folder, seed=3, scale=0.3)
+    con = connect(folder)
+    return con, dict(con.sql("SELECT agency_id, agency_name FROM agencies").fetchall())

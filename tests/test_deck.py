@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from metrics.extract.loader import connect
 from metrics.measures.registry import SLIDES
 from metrics.policy.quarters import Quarter
 from metrics.policy.window import previous_quarter
@@ -46,13 +45,8 @@ def test_a_quarter_earlier(day, earlier):
 
 
 @pytest.fixture(scope="module")
-def deck(tmp_path_factory):
-    from metrics.demo import write_demo
-
-    folder = tmp_path_factory.mktemp("extract")
-    write_demo(folder, seed=3, scale=0.3)
-    con = connect(folder)
-    labels = dict(con.sql("SELECT agency_id, agency_name FROM agencies").fetchall())
+def deck(small_demo, tmp_path_factory):
+    con, labels = small_demo
     out = tmp_path_factory.mktemp("deck") / "deck.pdf"
     return build_deck(con, Quarter.parse("2026Q3"), out, "demo", labels)
 

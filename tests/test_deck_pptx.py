@@ -14,7 +14,6 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from metrics.extract.loader import connect
 from metrics.measures.registry import BY_NAME, HEADLINE_BY_KEY, SLIDES
 from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
@@ -27,19 +26,8 @@ QUARTER = Quarter.parse("2026Q3")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from metrics.demo import write_demo
-
-    folder = tmp_path_factory.mktemp("extract")
-    write_demo(folder, seed=3, scale=0.3)
-    con = connect(folder)
-    labels = dict(con.sql("SELECT agency_id, agency_name FROM agencies").fetchall())
-    return con, labels
-
-
-@pytest.fixture(scope="module")
-def pptx(demo, tmp_path_factory):
-    con, labels = demo
+def pptx(small_demo, tmp_path_factory):
+    con, labels = small_demo
     out = tmp_path_factory.mktemp("deck") / "deck.pptx"
     deck = build_deck(con, QUARTER, out, "demo", labels, format="pptx")
     return deck, Presentation(str(out))
@@ -90,8 +78,8 @@ def test_bars_are_native_bar_charts_and_dates_a_picture(pptx):
     assert kinds["DueDates"] == "picture"
 
 
-def test_a_rate_charts_bars_are_the_measures_shown_rates_with_their_intervals(pptx, demo):
-    con, labels = demo
+def test_a_rate_charts_bars_are_the_measures_shown_rates_with_their_intervals(pptx, small_demo):
+    con, labels = small_demo
     _, presentation = pptx
     slide = next(s for s in SLIDES if s.headline == "client_contact")
     filters = headline_filters(Filters(as_of=QUARTER.as_of), HEADLINE_BY_KEY[slide.headline])
@@ -113,8 +101,8 @@ def test_a_rate_charts_bars_are_the_measures_shown_rates_with_their_intervals(pp
             assert high == pytest.approx(by_label[category])
 
 
-def test_a_slides_headline_is_the_measures_public_figure_and_its_notes_the_definition(pptx, demo):
-    con, _ = demo
+def test_a_slides_headline_is_the_measures_public_figure_and_its_notes_the_definition(pptx, small_demo):
+    con, _ = small_demo
     _, presentation = pptx
     for slide in SLIDES:
         headline = HEADLINE_BY_KEY[slide.headline]
@@ -127,8 +115,8 @@ def test_a_slides_headline_is_the_measures_public_figure_and_its_notes_the_defin
         assert len(notes) > 200 and "**" not in notes, slide.title
 
 
-def test_the_pdf_and_the_pptx_say_the_same(pptx, demo, tmp_path):
-    con, labels = demo
+def test_the_pdf_and_the_pptx_say_the_same(pptx, small_demo, tmp_path):
+    con, labels = small_demo
     _, presentation = pptx
     pdf = build_deck(con, QUARTER, tmp_path / "deck.pdf", "demo", labels)
     assert pdf.pages == len(presentation.slides)
@@ -141,8 +129,8 @@ def test_the_pdf_and_the_pptx_say_the_same(pptx, demo, tmp_path):
         assert value in text
 
 
-def test_a_deck_for_one_agency_speaks_of_it_alone(demo, tmp_path):
-    con, labels = demo
+def test_a_deck_for_one_agency_speaks_of_it_alone(small_demo, tmp_path):
+    con, labels = small_demo
     out = tmp_path / "one.pptx"
     build_deck(con, QUARTER, out, "demo", {"RSA02": labels["RSA02"]}, ("RSA02",), "pptx")
     presentation = Presentation(str(out))

@@ -20,6 +20,21 @@ REVIEWS = pl.DataFrame({"agency_id": ["A2", "A3"], "review_due": [True, False]})
 DEADLINES = pl.DataFrame({"agency_id": ["A2", "A2", "A3"], "status": ["late", "due_soon", "late"]})
 ORIENTATION = pl.DataFrame({"agency_id": ["A2", "A2", "A2"], "status": ["not_met", "met", "not_met"]})
 INCIDENTS = pl.DataFrame({"agency_id": ["A2", "A2"], "category": ["fall", "death"], "incidents": [12, 3]})
+DCTS_FRAMES = {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
+               "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}
+
+
+def dcts_tiles(public: bool, asked: list[str], *provides) -> dict:
+    """The tiles of DCTS's program A2 on 30 June 2026, each measure's rows from DCTS_FRAMES (the
+    names asked for are added to ``asked``); ``provides``, when given, says which tables exist."""
+
+    def frame_of(name: str, filters: Filters) -> pl.DataFrame:
+        asked.append(name)
+        return DCTS_FRAMES[name]
+
+    filters = Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",))
+    return {tile.label: tile for tile in tiles(filters, Window(YEAR), public, frame_of, Settings(),
+                                               frozenset({"DCTS"}), *provides)}
 
 
 def test_the_oversights_the_filters_keep():
@@ -30,13 +45,7 @@ def test_the_oversights_the_filters_keep():
 def test_a_tile_outside_the_chosen_oversight_says_not_selected_not_zero():
     asked = []
 
-    def frame_of(name: str, filters: Filters) -> pl.DataFrame:
-        asked.append(name)
-        return {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
-                "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}[name]
-
-    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), False,
-                                                frame_of, Settings(), frozenset({"DCTS"}))}
+    shown = dcts_tiles(False, asked)
     assert shown["Contact periods met"].value == "Not selected"
     assert shown["Contact periods met"].row["value"] is None
     assert shown["Agencies over caseload standard"].caption == "BHD not selected"
@@ -53,12 +62,7 @@ def test_a_tile_outside_the_chosen_oversight_says_not_selected_not_zero():
 
 
 def test_while_presenting_the_incidents_tile_gives_away_no_hidden_count():
-    def frame_of(name: str, filters: Filters) -> pl.DataFrame:
-        return {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
-                "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}[name]
-
-    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), True,
-                                                frame_of, Settings(), frozenset({"DCTS"}))}
+    shown = dcts_tiles(True, [])
     # Counted as the deck counts it: 15 incidents beside the 12 falls its chart shows would tell the 3 deaths.
     incidents = shown["Incidents reported"]
     assert (incidents.value, incidents.row["value"], incidents.row["suppressed"]) == ("Suppressed", None, True)
@@ -69,14 +73,7 @@ def test_while_presenting_the_incidents_tile_gives_away_no_hidden_count():
 def test_a_tile_whose_optional_table_the_extract_lacks_says_so_not_zero():
     asked = []
 
-    def frame_of(name: str, filters: Filters) -> pl.DataFrame:
-        asked.append(name)
-        return {"monitoring_status": MONITORING, "action_plans": PLANS, "documentation_status": REVIEWS,
-                "deadlines": DEADLINES, "orientation_staff": ORIENTATION, "incidents": INCIDENTS}[name]
-
-    shown = {tile.label: tile for tile in tiles(Filters(as_of=dt.date(2026, 6, 30), agencies=("A2",)), Window(YEAR), False,
-                                                frame_of, Settings(), frozenset({"DCTS"}),
-                                                lambda table: table not in {"incidents", "trainings"})}
+    shown = dcts_tiles(False, asked, lambda table: table not in {"incidents", "trainings"})
     for label, table in (("Incidents reported", "incidents"),
                          ("Staff under 10 hours of orientation after 3 months", "trainings")):
         tile = shown[label]
