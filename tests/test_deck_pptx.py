@@ -147,6 +147,31 @@ def test_a_deck_for_one_agency_speaks_of_it_alone(small_demo, tmp_path):
     assert "Biennial monitoring" not in titles and "Caseload utilization" in titles
 
 
+def test_a_deck_for_one_agency_opens_with_its_scorecard(small_demo, tmp_path):
+    con, labels = small_demo
+    out = tmp_path / "one.pptx"
+    build_deck(con, QUARTER, out, "demo", {"RSA02": labels["RSA02"]}, ("RSA02",), "pptx")
+    slide = Presentation(str(out)).slides[2]
+    assert slide.shapes.title.text == f"Scorecard: {labels['RSA02']}"
+    table = next(shape.table for shape in slide.shapes if shape.has_table)
+    # The quarter to 30 June 2026, and the four quarters to its end, oldest first.
+    assert [table.cell(0, c).text for c in range(len(table.columns))] == [
+        "Figure", "Target", "Now", "2025Q3", "2025Q4", "2026Q1", "2026Q2"]
+    figures = [table.cell(r, 0).text for r in range(1, len(table.rows))]
+    assert "Contact periods met" in figures and "Programs overdue for monitoring" not in figures  # BHD's only
+    headline = HEADLINE_BY_KEY["client_contact"]
+    counted = headline_filters(Filters(as_of=QUARTER.as_of, agencies=("RSA02",)), headline)
+    value = headline_value(headline, BY_NAME["adherence_agency"].compute(con, counted), public=True)
+    row = 1 + figures.index("Contact periods met")
+    assert table.cell(row, 2).text.split("\n")[0] == format_value(headline, value)
+    assert table.cell(row, 2).text == table.cell(row, 6).text  # the quarter under review is the last one
+
+
+def test_the_whole_extracts_deck_has_no_scorecard(pptx):
+    _, presentation = pptx
+    assert not any(shape.has_table for slide in presentation.slides for shape in slide.shapes)
+
+
 # The base extract has no documentation reviews, plans, trainings or incidents: their slides are
 # left out (the data notes say the tables are absent) rather than say there are none.
 BASE_SLIDES = ["Caseload utilization", "Contact with clients", "Recovery Support Team meetings",

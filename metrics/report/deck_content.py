@@ -22,7 +22,7 @@ from metrics.measures.registry import BY_NAME, HEADLINE_BY_KEY, OVERSIGHT_OF_PAG
 from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import settings
-from metrics.policy.window import previous_quarter
+from metrics.policy.window import QUARTER, Window, previous_quarter
 from metrics.report.deck_notes import data_notes, how_many, notes_text
 from metrics.report.headlines import (
     change_text,
@@ -30,6 +30,7 @@ from metrics.report.headlines import (
     headline_filters,
     headline_value,
 )
+from metrics.report.scorecard import ScoreRow, scorecard
 from metrics.report.slides import hidden_note, slide_figure, slide_rows
 
 ROW = "_row"  # numbers a slide's rows, to tell those a chart may draw from those it must mark hidden
@@ -52,6 +53,15 @@ class MeasurePage:
 
 
 @dataclass(frozen=True)
+class AgencyScorecard:
+    """The scorecard of the one agency a deck is for, for its contract meeting."""
+
+    agency: str
+    caption: str
+    rows: tuple[ScoreRow, ...]
+
+
+@dataclass(frozen=True)
 class DeckContent:
     quarter: Quarter
     title: str
@@ -60,6 +70,7 @@ class DeckContent:
     scope: str  # the report date and the comparison, in words
     agenda: tuple[tuple[str, tuple[str, ...]], ...]  # each part of the meeting and its slides
     pages: tuple[MeasurePage, ...]
+    scorecard: AgencyScorecard | None  # a deck for one agency only
     data_notes: tuple[tuple[str, ...], ...]  # the notes, a page of them at a time
     about: str
 
@@ -171,6 +182,21 @@ def _about(con: duckdb.DuckDBPyConnection, extract_name: str, agencies: tuple[st
     )
 
 
+def _scorecard(con: duckdb.DuckDBPyConnection, agency: str, quarter: Quarter,
+               labels: dict[str, str]) -> AgencyScorecard:
+    """The agency's scorecard over the quarter the meeting reviews, and the four before it, as
+    the deck shows figures: small numbers suppressed."""
+    (oversight,), = con.cursor().execute("SELECT oversight FROM agencies WHERE agency_id = ?", [agency]).fetchall()
+    counted = Window(QUARTER).counted(Filters(as_of=quarter.as_of))
+    rows = scorecard(agency, oversight, counted, lambda name, f: BY_NAME[name].compute(con, f), True, settings())
+    return AgencyScorecard(
+        labels.get(agency, agency),
+        f"Against the contract targets: the quarter to {quarter.as_of:%d %B %Y} (Now) and each of the four "
+        "quarters to its end, each over that quarter.",
+        tuple(rows),
+    )
+
+
 def deck_content(
     con: duckdb.DuckDBPyConnection,
     quarter: Quarter,
@@ -183,6 +209,7 @@ def deck_content(
     filters = Filters(as_of=quarter.as_of, agencies=agencies)
     earlier = replace(filters, as_of=previous_quarter(filters.as_of))
     slides = _slides(con, agencies)
+    card = _scorecard(con, agencies[0], quarter, labels) if agencies is not None and len(agencies) == 1 else None
     pages = tuple(_page(con, slide, filters, earlier, labels) for slide in slides)
     parts = tuple(
         (OVERSIGHT_NAMES[oversight], titles)
@@ -198,8 +225,13 @@ def deck_content(
             f"Figures as of {quarter.as_of:%d %B %Y}, the end of the quarter under review; each change is "
             f"against {earlier.as_of:%d %B %Y}. Rates cover the quarter; counts are on its last day."
         ),
-        agenda=(*parts, ("Data notes and questions", ("Data notes", "About these figures"))),
+        agenda=(
+            *((("The agency against its contract", ("Scorecard",)),) if card is not None else ()),
+            *parts,
+            ("Data notes and questions", ("Data notes", "About these figures")),
+        ),
         pages=pages,
+        scorecard=card,
         data_notes=_in_pages(notes_text(data_notes(con, filters, earlier, labels, agencies))),
         about=_about(con, extract_name, agencies),
     )

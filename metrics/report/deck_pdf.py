@@ -12,12 +12,11 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from fpdf import FPDF
 
 from metrics.report.deck_content import DeckContent
+from metrics.report.scorecard import scorecard_table
+from metrics.report.slide_pages import PAGE_MM, SlidePages
 
-PAGE_MM = (338.67, 190.5)  # 16:9, the size of a projected slide
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CHART_PX = (1150, 620)  # drawn small and scaled up, so that its text reads on a projector
 
 
@@ -30,25 +29,6 @@ def render_charts(figures: list[go.Figure], folder: Path) -> list[Path]:
             figures, paths, width=CHART_PX[0], height=CHART_PX[1]
         )
     return paths
-
-
-class SlidePages(FPDF):
-    """Pages the size of a projected slide, in DejaVu Sans (the deck's and the scorecard's)."""
-
-    def __init__(self) -> None:
-        super().__init__(orientation="L", unit="mm", format=(PAGE_MM[1], PAGE_MM[0]))
-        self.add_font("Sans", "", FONT_DIR / "DejaVuSans.ttf")
-        self.add_font("Sans", "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-        self.set_auto_page_break(False)
-        self.set_margins(14, 12, 14)
-
-    def heading(self, text: str, size: int = 26) -> None:
-        self.set_font("Sans", "B", size)
-        self.cell(0, 14, text, new_x="LMARGIN", new_y="NEXT")
-
-    def paragraph(self, text: str, size: int = 14, width: float = 0) -> None:
-        self.set_font("Sans", "", size)
-        self.multi_cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def write_pdf(content: DeckContent, out: Path) -> int:
@@ -71,6 +51,13 @@ def write_pdf(content: DeckContent, out: Path) -> int:
         pdf.cell(0, 10, part, new_x="LMARGIN", new_y="NEXT")
         pdf.paragraph("   ".join(titles), 13)
         pdf.ln(2)
+
+    if content.scorecard is not None:
+        pdf.add_page()
+        pdf.heading(f"Scorecard: {content.scorecard.agency}")
+        pdf.paragraph(content.scorecard.caption, 11)
+        pdf.ln(4)
+        scorecard_table(pdf, list(content.scorecard.rows))
 
     with tempfile.TemporaryDirectory() as folder:
         images = render_charts([page.figure for page in content.pages], Path(folder))

@@ -19,12 +19,14 @@ from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.text import PP_ALIGN
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from metrics.report.deck_content import DeckContent, MeasurePage
+from metrics.report.deck_content import AgencyScorecard, DeckContent, MeasurePage
 from metrics.report.deck_pdf import render_charts
+from metrics.report.scorecard import FILLS, STATUS_KEY, cell_text
 
 WIDE, HIGH = Emu(12_192_000), Emu(6_858_000)  # PowerPoint's 16:9 (13.33 by 7.5 inches), as the PDF's pages
 TITLE_ONLY = 5  # the default template's "Title Only" layout: a real title, for the outline and screen readers
@@ -60,6 +62,11 @@ class NativeChart:
 
 def _hex(colour: object) -> str | None:
     return colour if isinstance(colour, str) and len(colour) == 7 and colour.startswith("#") else None
+
+
+def _colour(hex_colour: str) -> Any:
+    """A "#RRGGBB" colour as python-pptx takes it."""
+    return RGBColor.from_string(hex_colour[1:])  # type: ignore[no-untyped-call]  # untyped in python-pptx
 
 
 def _number_format(axis: Any) -> str:
@@ -214,10 +221,10 @@ def _add_chart(slide: Any, chart: NativeChart, left: int, top: int, width: int, 
         plot.data_labels.font.size = Pt(10)
         if any(series.plus for series in chart.series):  # at the bar's base, clear of its interval
             plot.data_labels.position = XL_LABEL_POSITION.INSIDE_BASE
-            plot.data_labels.font.color.rgb = RGBColor.from_string("FFFFFF")  # type: ignore[no-untyped-call]
+            plot.data_labels.font.color.rgb = _colour("#FFFFFF")
     for drawn, series in zip(graphic.plots[0].series, chart.series, strict=True):
         if series.colour is not None:
-            colour = RGBColor.from_string(series.colour[1:])  # type: ignore[no-untyped-call]
+            colour = _colour(series.colour)
             if chart.categories:
                 drawn.format.fill.solid()
                 drawn.format.fill.fore_color.rgb = colour
@@ -269,6 +276,43 @@ def _measure_slide(deck: Any, page: MeasurePage, picture: Path | None) -> None:
     slide.notes_slide.notes_text_frame.text = page.notes
 
 
+def _scorecard_slide(deck: Any, card: AgencyScorecard) -> None:
+    """The scorecard as a native table, each cell its figure and status in words, filled as in
+    the PDF."""
+    slide = _titled(deck, f"Scorecard: {card.agency}")
+    _text(slide, LEFT, Inches(1.1), WIDE - 2 * LEFT, Inches(0.5), [(card.caption, 13, False)])
+    quarters = [quarter for quarter, _ in card.rows[0].quarters] if card.rows else []
+    header = ["Figure", "Target", "Now", *quarters]
+    height = Inches(0.45) * (len(card.rows) + 1)
+    table = slide.shapes.add_table(len(card.rows) + 1, len(header), LEFT, Inches(1.7), WIDE - 2 * LEFT,
+                                   height).table
+    widths = [Inches(2.8), Inches(3.1)] + [Emu(int((WIDE - 2 * LEFT - Inches(5.9)) / (len(header) - 2)))] * (
+        len(header) - 2)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    cells: list[list[tuple[str, str | None]]] = [[(title, None) for title in header]]
+    for row in card.rows:
+        scores = [row.now, *(score for _, score in row.quarters)]
+        cells.append([(row.figure, None), (row.rule, None),
+                      *((cell_text(score), score.status) for score in scores)])
+    for r, values in enumerate(cells):
+        for c, (text, state) in enumerate(values):
+            cell = table.cell(r, c)
+            cell.text = text
+            for paragraph in cell.text_frame.paragraphs:
+                paragraph.font.size = Pt(12 if r else 13)
+                paragraph.font.bold = r == 0
+                if c >= 2:  # the figures, centred under their quarter
+                    paragraph.alignment = PP_ALIGN.CENTER
+            if r:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _colour("#{:02X}{:02X}{:02X}".format(*FILLS[state]))
+                for paragraph in cell.text_frame.paragraphs:
+                    paragraph.font.color.rgb = _colour("#000000")
+    # At the slide's foot: a row grows with its text, so the table's own height is not known here.
+    _text(slide, LEFT, HIGH - Inches(0.8), WIDE - 2 * LEFT, Inches(0.5), [(STATUS_KEY, 11, False)])
+
+
 def write_pptx(content: DeckContent, out: Path) -> int:
     """Write the deck to ``out``; its number of slides."""
     deck = Presentation()
@@ -288,6 +332,8 @@ def write_pptx(content: DeckContent, out: Path) -> int:
     agenda = _titled(deck, "Agenda")
     _text(agenda, LEFT, CHART_TOP, WIDE - 2 * LEFT, HIGH - CHART_TOP - Inches(0.4),
           [line for part, titles in content.agenda for line in ((part, 20, True), ("   ".join(titles), 15, False))])
+    if content.scorecard is not None:
+        _scorecard_slide(deck, content.scorecard)
 
     with tempfile.TemporaryDirectory() as folder:
         # Only charts with no native form are drawn as pictures.

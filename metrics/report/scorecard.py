@@ -17,8 +17,8 @@ from metrics.policy.filters import Filters
 from metrics.policy.quarters import Quarter
 from metrics.policy.settings import ContractTarget, Settings
 from metrics.policy.window import QUARTER, Window
-from metrics.report.deck_pdf import SlidePages
 from metrics.report.headlines import format_value, headline_value
+from metrics.report.slide_pages import SlidePages
 
 GREEN, AMBER, RED = "green", "amber", "red"
 # A measure's rows for these filters (the dashboard's cached ``measure``).
@@ -133,15 +133,30 @@ def download_rows(rows: list[ScoreRow]) -> pl.DataFrame:
 FILLS = {GREEN: (204, 235, 219), AMBER: (253, 228, 186), RED: (246, 204, 204), None: (255, 255, 255)}
 
 
+# What a reader needs to read the colours, under the table.
+STATUS_KEY = ("Green: the target met or bettered. Amber: short of it but at the lower bar. Red: below that. A "
+              "figure with nothing due, or suppressed, has no status.")
+
+
 def scorecard_pdf(rows: list[ScoreRow], agency: str, as_of: dt.date, window: str, extract_name: str) -> bytes:
-    """The scorecard on one slide-sized page, for a contract meeting: each cell its figure and its
-    status in words (the fill repeats it)."""
+    """The scorecard on one slide-sized page, for a contract meeting."""
     pdf = SlidePages()
     pdf.add_page()
     pdf.heading(f"Scorecard: {agency}", 24)
     pdf.paragraph(f"On {as_of:%d %B %Y}, counting {window}; and at the end of each of the last four quarters, "
                   f"over that quarter. Extract {extract_name}.", 11)
     pdf.ln(4)
+    scorecard_table(pdf, rows)
+    return bytes(pdf.output())
+
+
+def cell_text(score: Score) -> str:
+    """A cell's figure and its status in words (a fill repeats it): readable without colour."""
+    return score.value if score.status is None else f"{score.value}\n{score.status}"
+
+
+def scorecard_table(pdf: SlidePages, rows: list[ScoreRow]) -> None:
+    """The scorecard's table where the page has got to, and the key to its colours."""
     quarters = [quarter for quarter, _ in rows[0].quarters] if rows else []
     widths = [70.0, 92.0, 28.0] + [28.0] * len(quarters)
     pdf.set_font("Sans", "B", 11)
@@ -155,10 +170,7 @@ def scorecard_pdf(rows: list[ScoreRow], agency: str, as_of: dt.date, window: str
         pdf.multi_cell(widths[1], 5.5, row.rule, align="L", new_x="RIGHT", new_y="TOP")
         for width, score in zip(widths[2:], [row.now, *(score for _, score in row.quarters)], strict=True):
             pdf.set_fill_color(*FILLS[score.status])
-            words = score.value if score.status is None else f"{score.value}\n{score.status}"
-            pdf.multi_cell(width, 5.5, words, fill=True, align="C", new_x="RIGHT", new_y="TOP")
+            pdf.multi_cell(width, 5.5, cell_text(score), fill=True, align="C", new_x="RIGHT", new_y="TOP")
         pdf.set_xy(pdf.l_margin, top + 13)
     pdf.ln(4)
-    pdf.paragraph("Green: the target met or bettered. Amber: short of it but at the lower bar. Red: below that. A "
-                  "figure with nothing due, or suppressed, has no status.", 10)
-    return bytes(pdf.output())
+    pdf.paragraph(STATUS_KEY, 10)
