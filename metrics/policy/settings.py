@@ -177,6 +177,17 @@ class Settings:
     deck_note_move_points: float = 15.0
     deck_note_few_cases: int = 30
 
+    # The data-quality warnings sent back to the supplier (metrics.extract.checks). Not policy: how
+    # much silence, how steep a fall and how long a wait look like missing data rather than a quiet
+    # month. A staff member carrying clients, or an agency with clients enrolled, and no contact
+    # recorded in this many days up to the extract's date:
+    quiet_caseload_days: int = 30
+    # An agency's contacts in a complete month fewer than the month before's by more than this
+    # share (0.5: under half the month before's):
+    volume_drop_share: float = 0.5
+    # An episode referred this many business days before the extract's date and still not assigned:
+    unassigned_business_days: int = 5
+
     # The incident categories an extract may carry: `oversight anonymize` withholds any other
     # category, so that no free text (a name, a phone number) reaches an extract through it.
     incident_categories: tuple[str, ...] = (
