@@ -35,7 +35,7 @@ def test_validate_with_rejects_exits_1_and_writes_every_rejected_row(tmp_path, c
     assert "contacts, line 4, kind: not one of" in out
     with rejects_file.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["table", "line", "column", "value", "reason"]
+    assert rows[0] == ["table", "line", "column", "value", "reason", "cause_table", "cause_line"]
     # Tables in load order (clients before contacts), then by line.
     assert [r[:3] for r in rows[1:]] == [["clients", "4", "birth_year"], ["contacts", "4", "kind"],
                                         ["contacts", "5", "contact_at"]]

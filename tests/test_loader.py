@@ -227,6 +227,48 @@ def test_rejected_parent_cascades_through_every_dependant(build):
     }
 
 
+def test_a_row_rejected_in_cascade_records_the_row_it_names_and_its_agency(build):
+    # Agency A3 is bad; S3 and E3 name it; the assignment E1/S3 names S3 (its agency is its episode
+    # E1's, A1); E3/S4 names two rejected rows, E3 and S4, and records the first column's, E3;
+    # S4 (fte 1.5) is a root cause of agency A1; a line that cannot be read has no agency.
+    con = build(extra_rows={
+        "agencies": ["A3,Gamma,NOPE,,"],
+        "staff": ["S3,A3,CM,1,2024-01-01,", "S4,A1,CM,1.5,2024-01-01,"],
+        "episodes": ["E3,C1,A3,CM,2024-04-01 10:00,no,,2024-04-02,,"],
+        "assignments": ["E1,S3,2024-03-02,", "E3,S4,2024-04-02,"],
+        "contacts": ['K5,"E1,S1', "K6,E1,S4,2024-03-05 10:00,client,phone"],
+    })
+    got = con.execute('SELECT "table", line, cause_table, cause_line, agency_id, whole_line FROM rejects '
+                      'ORDER BY "table", line').fetchall()
+    assert got == [
+        ("agencies", 4, None, None, "A3", False),
+        ("assignments", 3, "staff", 4, "A1", False),
+        ("assignments", 4, "episodes", 4, "A3", False),
+        ("contacts", 4, None, None, None, True),
+        ("contacts", 5, "staff", 5, "A1", False),
+        ("episodes", 4, "agencies", 4, "A3", False),
+        ("staff", 4, "agencies", 4, "A3", False),
+        ("staff", 5, None, None, "A1", False),
+    ]
+
+
+def test_a_row_naming_a_missing_agency_has_none(build):
+    # A7 is in no row of agencies: the staff row is a root cause, and of no agency the extract knows.
+    con = build(extra_rows={"staff": ["S9,A7,CM,1,2024-01-01,"]})
+    assert con.execute("SELECT cause_table, cause_line, agency_id FROM rejects").fetchall() == [(None, None, None)]
+
+
+def test_a_plan_rejected_through_the_plan_it_escalates_names_it_as_its_cause(build):
+    con = build(replace={"action_plans": (
+        "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"
+        "P1,A2,plan_of_action,other,2024-05-01,2024-04-01,,,\n"
+        "P2,A2,corrective_action,other,2024-06-01,2024-07-01,,,P1\n"
+        "P3,A2,corrective_action,other,2024-06-01,2024-07-01,,,P2\n"
+        "P4,A2,corrective_action,other,2024-06-01,2024-07-01,,,P9\n")})
+    assert con.execute("SELECT line, cause_table, cause_line, agency_id FROM rejects ORDER BY line").fetchall() == [
+        (2, None, None, "A2"), (3, "action_plans", 2, "A2"), (4, "action_plans", 3, "A2"), (5, None, None, "A2")]
+
+
 def test_plan_chain_cascades_through_parent_plan_id(build):
     con = build(replace={"action_plans": (
         "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"

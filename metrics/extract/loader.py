@@ -3,8 +3,9 @@
 Every file is read as text: a CSV file after ``metrics.extract.csvfile`` has accounted for each of
 its lines, a Parquet file through ``metrics.extract.parquetfile``. Then the rules of
 ``metrics.extract.schema`` are applied in SQL generated from that one description. Each row ends
-up either in its typed table or in ``rejects`` with its line, column, value and reason,
-and the counts are reconciled with the file before the database is published.
+up either in its typed table or in ``rejects`` with its line, column, value and reason (and,
+for a row rejected because a row it names was, that row: its cause), and the counts are
+reconciled with the file before the database is published.
 
 The database is built once per extract fingerprint (``metrics.extract.folder.fingerprint``) and
 reused while the extract is unchanged.
@@ -37,7 +38,7 @@ from metrics.store.db import connect_database, execute
 from metrics.store.derived import build_derived_tables
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "9"
+BUILD_VERSION = "10"
 # Builds started over when the extract's files change while it is read, before giving up.
 BUILD_ATTEMPTS = 3
 
@@ -57,6 +58,15 @@ LINE_BLOCK = 1024
 REFERENCED_TABLES = frozenset(
     c.references for t in schema.TABLES for c in t.columns if c.references and c.references != t.name
 )
+# Referenced tables whose rows belong to an agency: the rows naming them belong to the same one.
+AGENCY_CARRIERS = frozenset(
+    t.name for t in schema.TABLES
+    if t.name in REFERENCED_TABLES and t.name != "agencies" and any(c.name == "agency_id" for c in t.columns)
+)
+# A rejected row's problem: the rule it breaks and, when it is rejected in cascade, the rejected
+# row it names (its table and line; null for a row rejected for itself, a root cause).
+PROBLEM_TYPE = 'STRUCT("column" VARCHAR, value VARCHAR, reason VARCHAR, cause_table VARCHAR, cause_line BIGINT)'
+NO_CAUSE = "'cause_table': CAST(NULL AS VARCHAR), 'cause_line': CAST(NULL AS BIGINT)"
 
 TYPE_REASONS = {
     "date": "not a date (expected YYYY-MM-DD)",
@@ -268,9 +278,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, work_dir
         by_number = f"(SELECT m.line FROM record_lines_{table.name} m WHERE m.number = d.line)"
     con.execute(
         f"""
-        INSERT INTO rejects
-        SELECT $table, {by_number}, $names[list_position($internal, d.column_name)],
-               rtrim(d.csv_line, $line_break), 'malformed line: ' || d.error_message
+        INSERT INTO rejects BY NAME
+        SELECT $table AS "table", {by_number} AS line,
+               $names[list_position($internal, d.column_name)] AS "column",
+               rtrim(d.csv_line, $line_break) AS value, 'malformed line: ' || d.error_message AS reason,
+               true AS whole_line
         FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
                      arg_min(csv_line, column_idx) AS csv_line, arg_min(error_message, column_idx) AS error_message
               FROM dd_rejects_{table.name} GROUP BY line) d
@@ -285,8 +297,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, work_dir
                        for f in scanned.faults],
             "value": [f.text for f in scanned.faults],
             "reason": [f.reason for f in scanned.faults],
+            "whole_line": [True] * len(scanned.faults),
         }))
-        con.execute("INSERT INTO rejects SELECT * FROM faults")
+        con.execute("INSERT INTO rejects BY NAME SELECT * FROM faults")
         con.unregister("faults")
     malformed = con.execute(f"SELECT DISTINCT line FROM dd_rejects_{table.name} ORDER BY line").fetchnumpy()["line"]
     accepted = scanned.readable - malformed.size
@@ -348,8 +361,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> _
             for c in present if (test := parquet.undecodable(positions[c])))
         if first_undecodable:
             parquetfile.query(con, f"""
-                INSERT INTO rejects
-                SELECT $table, file_row_number + 1, bad.column, bad.value, $reason
+                INSERT INTO rejects BY NAME
+                SELECT $table AS "table", file_row_number + 1 AS line, bad.column AS "column",
+                       bad.value AS value, $reason AS reason, false AS whole_line
                 FROM (SELECT file_row_number, CASE {first_undecodable} END AS bad
                       FROM {parquet.source} WHERE {undecodable})
                 """, path, table=table.name, reason=parquetfile.NOT_UTF8)
@@ -415,7 +429,7 @@ def _parsed(column: Column, present: bool, p: Params) -> tuple[str, str]:
 
 
 def _violation(column: str, value_sql: str, reason_sql: str, p: Params) -> str:
-    return f"{{'column': {p(column)}, 'value': {value_sql}, 'reason': {reason_sql}}}"
+    return f"{{'column': {p(column)}, 'value': {value_sql}, 'reason': {reason_sql}, {NO_CAUSE}}}"
 
 
 def _column_checks(column: Column, p: Params) -> list[str]:
@@ -528,7 +542,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None
     reason = f"{p(f'duplicate {key} (first on line ')} || later.first_line || ')'"
     con.execute(
         f"""
-        UPDATE {table.name} AS t SET problem = {{'column': {p(key)}, 'value': t.{key}, 'reason': {reason}}}
+        UPDATE {table.name} AS t SET problem = {_violation(key, f't.{key}', reason, p)}
         FROM (
             SELECT line, min(line) OVER (PARTITION BY {key}) AS first_line
             FROM {table.name}
@@ -545,7 +559,11 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None
 def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable) -> None:
     """Insert every row read into its typed table, with ``problem``: the first rule it
     breaks, or null. Rows are checked against their own values, then the rows of other
-    tables they name, then the rows of their own table they name, then their key."""
+    tables they name, then the rows of their own table they name, then their key.
+
+    A row naming a rejected row is rejected in cascade, and its problem names that row as its
+    cause (``cause_table``, ``cause_line``); a row naming several rejected rows names the one of
+    its first such column in the table's column order, as its reason does."""
     p = Params()
     joins, fk_checks = [], []
     for column in table.columns:
@@ -561,7 +579,9 @@ def _insert_checked(con: duckdb.DuckDBPyConnection, table: Table, raw: _RawTable
         fk_checks.append(
             f"CASE WHEN c.{column.name} IS NOT NULL AND NOT coalesce({alias}.accepted, false) THEN "
             f"{{'column': {p(column.name)}, 'value': c.{column.name}__text, 'reason': "
-            f"CASE WHEN {alias}.rejected_line IS NULL THEN {missing} ELSE {cascade} END}} END"
+            f"CASE WHEN {alias}.rejected_line IS NULL THEN {missing} ELSE {cascade} END, "
+            f"'cause_table': CASE WHEN {alias}.rejected_line IS NOT NULL THEN {p(parent)} END, "
+            f"'cause_line': {alias}.rejected_line}} END"
         )
     values = ", ".join(
         f"coalesce(c.{c.name}, {p(c.default)})" if c.default is not None else f"c.{c.name}"
@@ -608,7 +628,8 @@ def _reject_self_references(con: duckdb.DuckDBPyConnection, table: Table, column
                 'reason': CASE WHEN parent.line IS NULL
                     THEN {p(f'{column.name} ')} || '''' || c.{column.name} || '''' || {p(f' not found in {name}')}
                     ELSE {p(f'{column.name} ')} || '''' || c.{column.name} || ''''
-                         || {p(f' refers to a rejected row of {name} (line ')} || parent.line || ')' END}}
+                         || {p(f' refers to a rejected row of {name} (line ')} || parent.line || ')' END,
+                'cause_table': CASE WHEN parent.line IS NOT NULL THEN {p(name)} END, 'cause_line': parent.line}}
             FROM (SELECT c2.line AS child_line, min(par.line) AS line,
                          bool_or(par.line IS NOT NULL AND par.problem IS NULL) AS ok
                   FROM {name} c2 LEFT JOIN {name} par ON par.{key} = c2.{column.name}
@@ -621,23 +642,50 @@ def _reject_self_references(con: duckdb.DuckDBPyConnection, table: Table, column
         pass
 
 
+def _agency_of_row(table: Table) -> tuple[str, str]:
+    """SQL for the agency a row of ``table`` (alias ``t``) belongs to, and the joins it needs:
+    its own ``agency_id`` when an agencies row (accepted or rejected) has it, else the agency of
+    the first episode or staff row it names (``keys_<table>.agency_id``), else null (a client,
+    a line that could not be read, an agency that is nowhere in the extract)."""
+    if table.name == "agencies":
+        return "t.agency_id", ""
+    if any(c.name == "agency_id" for c in table.columns):
+        return "own_agency.key", "LEFT JOIN keys_agencies own_agency ON own_agency.key = t.agency_id"
+    carriers = [c for c in table.columns if c.references in AGENCY_CARRIERS and c.references != table.name]
+    if not carriers:
+        return "CAST(NULL AS VARCHAR)", ""
+    joins = " ".join(f"LEFT JOIN keys_{c.references} a_{c.name} ON a_{c.name}.key = t.{c.name}" for c in carriers)
+    return f"coalesce({', '.join(f'a_{c.name}.agency_id' for c in carriers)})", joins
+
+
 def _publish(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Move the rows with a problem into ``rejects``, keep the keys that children check
-    against, and drop the working column."""
+    """Move the rows with a problem into ``rejects`` with their cause and agency, keep the keys
+    that children check against, and drop the working column."""
+    agency, joins = _agency_of_row(table)
     con.execute(
-        f"INSERT INTO rejects SELECT ?, line, problem.column, problem.value, problem.reason "
-        f"FROM {table.name} WHERE problem IS NOT NULL ORDER BY line",
+        f"""
+        INSERT INTO rejects BY NAME
+        SELECT ? AS "table", t.line, t.problem.column AS "column", t.problem.value AS value,
+               t.problem.reason AS reason, t.problem.cause_table AS cause_table,
+               t.problem.cause_line AS cause_line, {agency} AS agency_id, false AS whole_line
+        FROM {table.name} t {joins} WHERE t.problem IS NOT NULL ORDER BY t.line
+        """,
         [table.name],
     )
     if table.name in REFERENCED_TABLES:
         assert table.key is not None  # other tables refer to it by its key
         key = table.key.name
+        # The agency of a key: its accepted row's (there is one at most), else its first rejected
+        # row's, the one its children's cause names.
+        agency_column = (f", coalesce(any_value({agency}) FILTER (WHERE t.problem IS NULL), "
+                         f"arg_min({agency}, t.line) FILTER (WHERE t.problem IS NOT NULL)) AS agency_id"
+                         if table.name in AGENCY_CARRIERS else "")
         con.execute(
             f"""
             CREATE TEMP TABLE keys_{table.name} AS
-            SELECT {key} AS key, bool_or(problem IS NULL) AS accepted,
-                   min(line) FILTER (WHERE problem IS NOT NULL) AS rejected_line
-            FROM {table.name} WHERE {key} IS NOT NULL GROUP BY {key}
+            SELECT t.{key} AS key, bool_or(t.problem IS NULL) AS accepted,
+                   min(t.line) FILTER (WHERE t.problem IS NOT NULL) AS rejected_line{agency_column}
+            FROM {table.name} t {joins if agency_column else ''} WHERE t.{key} IS NOT NULL GROUP BY t.{key}
             """
         )
     con.execute(f"DELETE FROM {table.name} WHERE problem IS NOT NULL")
@@ -657,12 +705,16 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in schema.TABLES:
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
         con.execute(
-            f"CREATE TABLE {table.name} (line BIGINT NOT NULL, {columns}, "
-            f'problem STRUCT("column" VARCHAR, value VARCHAR, reason VARCHAR))'
+            f"CREATE TABLE {table.name} (line BIGINT NOT NULL, {columns}, problem {PROBLEM_TYPE})"
         )
-    for kept in ("rejects", "warnings"):
-        con.execute(f'CREATE TABLE {kept} ("table" VARCHAR, line BIGINT, "column" VARCHAR, '
-                    "value VARCHAR, reason VARCHAR)")
+    # A rejected row's cause (cause_table, cause_line) is the rejected row it names, null for a root
+    # cause; agency_id the agency it belongs to as far as the extract tells (see _agency_of_row);
+    # whole_line says that the line could not be read into values, and value holds its text.
+    con.execute('CREATE TABLE rejects ("table" VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR, '
+                "reason VARCHAR, cause_table VARCHAR, cause_line BIGINT, agency_id VARCHAR, "
+                "whole_line BOOLEAN NOT NULL DEFAULT false)")
+    con.execute('CREATE TABLE warnings ("table" VARCHAR, line BIGINT, "column" VARCHAR, '
+                "value VARCHAR, reason VARCHAR)")
     con.execute(
         'CREATE TABLE load_report ("table" VARCHAR, file VARCHAR, rows_read BIGINT, '
         "accepted BIGINT, rejected BIGINT, warnings BIGINT, blank_lines BIGINT, extra_columns VARCHAR[])"

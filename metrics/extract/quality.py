@@ -20,8 +20,11 @@ def _in_load_order(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def rejects_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every rejected row (table, line, column, value, reason), tables in load order, then by line."""
-    return _in_load_order(con.cursor().sql('SELECT "table", line, "column", value, reason FROM rejects').pl())
+    """Every rejected row (table, line, column, value, reason) and, for a row rejected in cascade,
+    the rejected row it names (cause_table, cause_line; null for a root cause), tables in load
+    order, then by line."""
+    return _in_load_order(con.cursor().sql(
+        'SELECT "table", line, "column", value, reason, cause_table, cause_line FROM rejects').pl())
 
 
 def load_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -440,7 +440,8 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "example": "Example reason",
             "first_line": "First line",
         },
-        "rejected_rows": rows,
+        # A row rejected in cascade: the rejected row it names, whose fixing recovers it.
+        "rejected_rows": {**rows, "cause_table": "Cause: table", "cause_line": Column("Cause: line", "%d")},
         "warnings": rows,
     }
     return dict(tables[table])
