@@ -1,0 +1,119 @@
+"""Root causes: the rejected rows grouped by the row that caused them, worked out by hand on
+small extracts (tests/conftest.py's base extract with rows added)."""
+
+from __future__ import annotations
+
+from metrics.extract.root_causes import recovered_text, root_causes
+
+
+def causes(con) -> list[tuple]:
+    """(table, line, column, rows_recovered, recovered as (table, rows), agencies) of each cause, in rank."""
+    return [(r["table"], r["line"], r["column"], r["rows_recovered"],
+             [(item["table"], item["rows"]) for item in r["recovered"]], r["agencies"])
+            for r in root_causes(con).iter_rows(named=True)]
+
+
+def test_a_clean_extract_has_no_cause(build):
+    frame = root_causes(build())
+    assert frame.is_empty()
+    assert frame.columns == ["table", "line", "column", "value", "reason", "whole_line", "rows_recovered",
+                             "recovered", "agencies"]
+
+
+def test_a_staff_row_takes_its_assignments_and_contacts_with_it(build):
+    # S4 (line 4 of staff) has fte 1.5; two assignments and three contacts name S4: fixing that one
+    # cell recovers 1 + 2 + 3 = 6 rows, all of Alpha Recovery (A1): E1 and E2 are A1's episodes.
+    con = build(extra_rows={
+        "staff": ["S4,A1,CM,1.5,2024-01-01,"],
+        "assignments": ["E1,S4,2024-03-02,", "E2,S4,2024-03-06,"],
+        "contacts": ["K3,E1,S4,2024-03-05 10:00,client,phone", "K4,E2,S4,2024-03-07 10:00,client,phone",
+                     "K5,E2,S4,2024-03-08 10:00,client,phone"],
+    })
+    [cause] = root_causes(con).iter_rows(named=True)
+    assert (cause["table"], cause["line"], cause["column"], cause["value"]) == ("staff", 4, "fte", "1.5")
+    assert cause["reason"] == "must be at most 1" and not cause["whole_line"]
+    assert cause["rows_recovered"] == 6
+    assert recovered_text(cause["recovered"]) == "1 staff, 2 assignments, 3 contacts"
+    assert cause["agencies"] == ["A1"]
+
+
+def test_independent_causes_are_ranked_by_rows_recovered_then_table_then_line(build):
+    # Client C9 (clients line 4, birth year 1850) is named by episode E9, which two contacts name:
+    # 1 + 1 + 2 = 4 rows. Staff S4 (staff line 4, role RSC) takes one assignment: 2 rows. Two contacts
+    # of unknown kind (contacts lines 4 and 7) take only themselves: 1 row each, in line order.
+    con = build(extra_rows={
+        "staff": ["S4,A1,RSC,1,2024-01-01,"],
+        "clients": ["C9,,1850"],
+        "episodes": ["E9,C9,A1,CM,2024-04-01 10:00,no,,,,"],
+        "assignments": ["E1,S4,2024-03-02,"],
+        "contacts": ["K3,E1,S1,2024-03-05 10:00,visit,phone", "K4,E9,,2024-04-02 10:00,client,phone",
+                     "K5,E9,,2024-04-03 10:00,client,phone", "K6,E1,S1,2024-03-06 10:00,visit,phone"],
+    })
+    assert causes(con) == [
+        ("clients", 4, "birth_year", 4, [("clients", 1), ("episodes", 1), ("contacts", 2)], ["A1"]),
+        ("staff", 4, "role", 2, [("staff", 1), ("assignments", 1)], ["A1"]),
+        ("contacts", 4, "kind", 1, [("contacts", 1)], ["A1"]),
+        ("contacts", 7, "kind", 1, [("contacts", 1)], ["A1"]),
+    ]
+    # Every rejected row is counted under exactly one cause.
+    assert sum(c[3] for c in causes(con)) == con.execute("SELECT count(*) FROM rejects").fetchall()[0][0] == 8
+
+
+def test_a_cause_reaches_every_generation_and_every_agency_it_touches(build):
+    # Agency A3 (agencies line 4) is bad: its staff S3 and its episode E3 go with it; then the
+    # assignment of E1 to S3 and the contact of E1 by S3 (both of A1, through episode E1), and the
+    # assignment and contact of E3 (A3). 1 agency + 1 staff + 1 episode + 2 assignments + 2 contacts.
+    con = build(extra_rows={
+        "agencies": ["A3,Gamma,NOPE,,"],
+        "staff": ["S3,A3,CM,1,2024-01-01,"],
+        "episodes": ["E3,C1,A3,CM,2024-04-01 10:00,no,,2024-04-02,,"],
+        "assignments": ["E1,S3,2024-03-02,", "E3,S1,2024-04-02,"],
+        "contacts": ["K3,E1,S3,2024-03-05 10:00,client,phone", "K4,E3,,2024-04-02 10:00,client,phone"],
+    })
+    assert causes(con) == [
+        ("agencies", 4, "oversight", 7,
+         [("agencies", 1), ("staff", 1), ("episodes", 1), ("assignments", 2), ("contacts", 2)], ["A1", "A3"]),
+    ]
+
+
+def test_a_chain_of_plans_goes_back_to_the_first(build):
+    # P1 (line 2) is due before it was issued; P2 escalates P1 and P3 escalates P2: fixing P1 recovers
+    # all three. P4 escalates a plan that does not exist: a cause of its own.
+    con = build(replace={"action_plans": (
+        "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"
+        "P1,A2,plan_of_action,other,2024-05-01,2024-04-01,,,\n"
+        "P2,A2,corrective_action,other,2024-06-01,2024-07-01,,,P1\n"
+        "P3,A2,corrective_action,other,2024-06-01,2024-07-01,,,P2\n"
+        "P4,A2,corrective_action,other,2024-06-01,2024-07-01,,,P9\n")})
+    assert causes(con) == [
+        ("action_plans", 2, "due_on", 3, [("action_plans", 3)], ["A2"]),
+        ("action_plans", 5, "parent_plan_id", 1, [("action_plans", 1)], ["A2"]),
+    ]
+
+
+def test_a_row_naming_two_rejected_rows_is_counted_under_its_first_column(build):
+    # The assignment E3/S4 names episode E3 (rejected: referred_at is no timestamp) and staff S4
+    # (rejected: fte 0). episode_id comes first in assignments: the row goes under E3's cause, with
+    # the contact of E3; S4 takes only itself and the contact naming it on episode E1.
+    con = build(extra_rows={
+        "staff": ["S4,A1,CM,0,2024-01-01,"],
+        "episodes": ["E3,C1,A1,CM,yesterday,no,,,,"],
+        "assignments": ["E3,S4,2024-04-02,"],
+        "contacts": ["K3,E3,,2024-04-02 10:00,client,phone", "K4,E1,S4,2024-03-05 10:00,client,phone"],
+    })
+    assert causes(con) == [
+        ("episodes", 4, "referred_at", 3, [("episodes", 1), ("assignments", 1), ("contacts", 1)], ["A1"]),
+        ("staff", 4, "fte", 2, [("staff", 1), ("contacts", 1)], ["A1"]),
+    ]
+
+
+def test_a_line_that_cannot_be_read_is_a_cause_of_no_agency(build):
+    con = build(extra_rows={"contacts": ['K3,"E1,S1']})
+    [cause] = root_causes(con).iter_rows(named=True)
+    assert (cause["table"], cause["line"], cause["whole_line"], cause["rows_recovered"], cause["agencies"]) == (
+        "contacts", 4, True, 1, [])
+
+
+def test_recovered_text_reads_thousands_with_separators():
+    assert recovered_text([{"table": "staff", "rows": 1}, {"table": "contacts", "rows": 12_345}]) == (
+        "1 staff, 12,345 contacts")
