@@ -121,3 +121,84 @@ def test_what_is_derived_is_whole():
         ("DCTS deadlines", "deadlines"), ("Orientation training", "orientation_staff"), ("Incidents", "incidents"),
     ]
     assert all(PAGE_OF_MEASURE[h.measure] in PAGE_FILES for h in HEADLINES)
+
+
+def test_the_tables_a_measure_needs_are_among_those_it_reads():
+    for measure in MEASURES:
+        assert measure.reads, f"{measure.name}: declare the tables it is counted from"
+        assert set(measure.needs) <= set(measure.reads), measure.name
+
+
+# Where a measure's queries read a table for columns the measure does not use, and why: the one
+# stored table of each episode's firsts holds its first contact and its care-plan milestones, and
+# time to first contact reads only the first contact.
+READ_BUT_NOT_COUNTED = {
+    name: {"care_plans"}
+    for name in ("first_contact_episodes", "first_contact_agency", "first_contact_curve", "first_contact_trend")
+}
+
+
+def _sql_tables(query: str, seen: set[str]) -> set[str]:
+    """The extract's tables ``queries/<query>.sql`` reads (FROM, JOIN), following the tables stored
+    at load and the macros made at load to the queries that make them; a CTE is not a table."""
+    from metrics.extract.schema import TABLES_BY_NAME
+    from metrics.store.db import QUERIES_DIR, sql_text
+    from metrics.store.derived import DERIVED_TABLES
+
+    if query in seen:
+        return set()
+    seen.add(query)
+    stored = {derived.table: derived.query for derived in DERIVED_TABLES}
+    code = re.sub(r"--[^\n]*", "", sql_text(query)[0])
+    ctes = set(re.findall(r"\b(\w+)\s*(?:\([^()]*\))?\s+AS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?\(", code, re.I))
+    named = set(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", code, re.I)) | set(re.findall(r"\b(\w+)\s*\(", code))
+    found = set()
+    for name in named - ctes:
+        if name in TABLES_BY_NAME:
+            found.add(name)
+        elif name in stored:
+            found |= _sql_tables(stored[name], seen)
+        elif name != query and (QUERIES_DIR / f"{name}.sql").exists():  # a macro made at load
+            found |= _sql_tables(name, seen)
+    return found
+
+
+def test_the_tables_a_measure_reads_are_those_its_queries_read(tmp_path, cache, monkeypatch):
+    # Each measure is computed on a database of its own connection (so that nothing kept from
+    # another measure spares it a query), and every query it runs is recorded.
+    import datetime as dt
+
+    import duckdb
+
+    from metrics.extract.loader import database_path
+    from metrics.policy.filters import Filters
+    from metrics.store import db
+    from tests.conftest import BASE_TABLES, write_extract
+
+    path = database_path(write_extract(tmp_path / "extract", BASE_TABLES))
+    ran: list[str] = []
+    statement = db._statement
+
+    def recorded(name: str, params: dict[str, object]):
+        ran.append(name)
+        return statement(name, params)
+
+    monkeypatch.setattr(db, "_statement", recorded)
+    for measure in MEASURES:
+        ran.clear()
+        con = duckdb.connect(str(path), read_only=True)
+        measure.compute(con, Filters(as_of=dt.date(2024, 6, 30)))
+        con.close()
+        assert ran, measure.name
+        read = set().union(*(_sql_tables(query, set()) for query in ran))
+        assert set(measure.reads) <= read, (measure.name, set(measure.reads) - read)
+        assert read - set(measure.reads) == READ_BUT_NOT_COUNTED.get(measure.name, set()), measure.name
+
+
+def test_the_tables_read_are_found_through_stored_tables_macros_and_not_ctes():
+    # Hand-read: adherence_months.sql reads the stored adherence_grid, made by adherence_periods.sql
+    # from episodes, assignments and contacts; contacts_due.sql calls the macro assigned_on
+    # (assignments); root_causes.sql names a CTE agencies_taken and reads no table of the extract.
+    assert _sql_tables("adherence_months", set()) == {"episodes", "assignments", "contacts"}
+    assert "assignments" in _sql_tables("contacts_due", set())
+    assert _sql_tables("root_causes", set()) == set()

@@ -204,7 +204,11 @@ class Measure:
     contract_columns: tuple[str, ...] = ()
     headlines: tuple[Headline, ...] = ()
     slides: tuple[Slide, ...] = ()  # its pages of the quarterly deck
-    # The optional tables of the extract it is counted from, without which it would count nothing
-    # (or everything) as missing: its page says the table is absent rather than show it, and so
-    # should the deck and the overview.
+    # The tables of the extract it is counted from: those its queries read, through the tables
+    # stored at load (tests/test_registry.py holds each declaration to the SQL). A row rejected
+    # from one of them is a row it is counted without (the data-quality page's root causes).
+    reads: tuple[str, ...] = ()
+    # The optional tables among ``reads`` without which it would count nothing (or everything) as
+    # missing: its page says the table is absent rather than show it, and so should the deck and
+    # the overview.
     needs: tuple[str, ...] = ()

@@ -99,6 +99,7 @@ MEASURES: tuple[Measure, ...] = (
             ),
         ),
         slides=(Slide("Caseload utilization", "agencies_over", UtilizationBars()),),
+        reads=("staff", "clients", "episodes", "assignments"),
     ),
     Measure(
         "caseload_staff", caseload.caseload_staff,
@@ -110,6 +111,7 @@ MEASURES: tuple[Measure, ...] = (
             Headline("staff_over", "Staff over caseload standard", count_rows(pl.col("band") == "over"),
                      higher_is_better=False),
         ),
+        reads=("staff", "clients", "episodes", "assignments"),
     ),
     Measure(
         "adherence_agency", adherence.adherence_agency, People(PERIODS), "contact-adherence", ADHERENCE,
@@ -131,6 +133,7 @@ MEASURES: tuple[Measure, ...] = (
                   RatesWithIntervals(pl.col("requirement") == "rst_meeting", "adherence", "RST-meeting periods met",
                                      "periods met")),
         ),
+        reads=("episodes", "assignments", "contacts"),
     ),
     # Beyond the definitions' files, like every measure after action_plans_agency; declared here
     # so that their headlines and slides sit with the other BHD measures.
@@ -143,6 +146,7 @@ MEASURES: tuple[Measure, ...] = (
                                "time, over the milestones whose deadline fell in the counting window."),
         ),
         slides=(Slide("Care-coordination milestones", "milestones_met", MilestoneBars("Milestones met on time")),),
+        reads=("episodes", "contacts", "care_plans"),
     ),
     Measure(
         "safety_plans", adherence.safety_plans,
@@ -163,6 +167,7 @@ MEASURES: tuple[Measure, ...] = (
             "safety_plans",
             RatesWithIntervals(pl.lit(True), "rate", "Final care plans with a Safety/Crisis Plan", "plans with one"),
         ),),
+        reads=("episodes", "care_plans"),
     ),
     Measure(
         "first_contact_episodes", first_contact.first_contact_episodes,
@@ -171,6 +176,7 @@ MEASURES: tuple[Measure, ...] = (
         "time to first contact of every referral",
         ("episode_id", "agency_id", "service_level", "emergency", "referred_at", "first_contact_at", "hours",
          "standard_hours", "due", "met"),
+        reads=("episodes", "contacts"),
     ),
     Measure(
         "first_contact_agency", first_contact.first_contact_agency,
@@ -197,6 +203,7 @@ MEASURES: tuple[Measure, ...] = (
                 pl.col("emergency"), "met", "due", "emergency referral",
             ),
         ),
+        reads=("episodes", "contacts"),
     ),
     Measure(
         "monitoring_status", monitoring.monitoring_status, Organisations("one row per DCTS program"),
@@ -208,6 +215,7 @@ MEASURES: tuple[Measure, ...] = (
                      higher_is_better=False),
         ),
         slides=(Slide("Biennial monitoring", "programs_overdue", DueDates("Next monitoring visit due")),),
+        reads=("agencies", "monitoring_visits"),
     ),
     # Beyond the definitions' files; declared here so that its headline and slide follow monitoring's.
     Measure(
@@ -225,6 +233,7 @@ MEASURES: tuple[Measure, ...] = (
         ),
         slides=(Slide("Documentation oversight", "reviews_due",
                       DueDates("Next documentation review due", review=True)),),
+        reads=("agencies", "documentation_reviews"),
         needs=("documentation_reviews",),
     ),
     Measure(
@@ -241,6 +250,7 @@ MEASURES: tuple[Measure, ...] = (
         ),
         slides=(Slide("Plans of action", "plans_overdue",
                       StackedBars("Plans by agency and status", "plans", "plan_status")),),
+        reads=("action_plans",),
         needs=("action_plans",),
     ),
     Measure(
@@ -249,20 +259,24 @@ MEASURES: tuple[Measure, ...] = (
         "plans per agency: open, overdue, escalated, days to complete",
         ("as_of", "agency_id", "open_plans_of_action", "open_corrective_actions", "overdue", "escalated",
          "median_days_to_complete"),
+        reads=("action_plans",),
         needs=("action_plans",),
     ),
     # Beyond the definitions' eight files:
     Measure(
         "caseload_trend", caseload.caseload_trend, People(CASELOADS), "caseload-utilization", CASELOAD,
         "caseload per agency and role at each month end",
+        reads=("staff", "clients", "episodes", "assignments"),
     ),
     Measure(
         "adherence_staff", adherence.adherence_staff, People(PERIODS), "contact-adherence", ADHERENCE,
         "contact adherence per staff member (the one assigned on each period's last day)",
+        reads=("episodes", "assignments", "contacts"),
     ),
     Measure(
         "adherence_trend", adherence.adherence_trend, People(PERIODS), "contact-adherence", ADHERENCE,
         "contact adherence by month of the period's last day",
+        reads=("episodes", "assignments", "contacts"),
     ),
     Measure(
         "first_contact_curve", first_contact.first_contact_curve,
@@ -275,16 +289,19 @@ MEASURES: tuple[Measure, ...] = (
             Slide("Emergencies: time to first contact", "reached_30min",
                   SurvivalCurves(pl.col("emergency"), "Share of emergency referrals not yet reached", emergency=True)),
         ),
+        reads=("episodes", "contacts"),
     ),
     Measure(
         "first_contact_trend", first_contact.first_contact_trend, People(MET_OF_DUE), "time-to-first-contact",
         FIRST_CONTACT,
         "share reached within the standard by month of referral",
+        reads=("episodes", "contacts"),
     ),
     Measure(
         "assignment_timeliness", first_contact.assignment_timeliness, People(MET_OF_DUE),
         "assignment-within-one-business-day", FIRST_CONTACT,
         "non-emergency referrals assigned within one business day",
+        reads=("episodes",),
     ),
     Measure(
         "deadlines", deadlines.deadlines, Organisations("deadlines of programs and of the state"),
@@ -300,6 +317,7 @@ MEASURES: tuple[Measure, ...] = (
         # data notes, names the ones it lacks.
         slides=(Slide("DCTS deadlines", "deadlines_late",
                       StackedBars("Open deadlines by program and status", "deadlines", "deadline_status")),),
+        reads=("agencies", "monitoring_visits", "documentation_reviews", "action_plans"),
     ),
     Measure(
         "orientation_staff", training.orientation_staff,
@@ -316,6 +334,7 @@ MEASURES: tuple[Measure, ...] = (
         # Staff counted per program by status: no one is named.
         slides=(Slide("Orientation training", "orientation_missed",
                       StackedBars("Staff by program and orientation status", "staff", "orientation_status")),),
+        reads=("agencies", "staff", "trainings"),
         needs=("trainings",),
     ),
     Measure(
@@ -334,6 +353,7 @@ MEASURES: tuple[Measure, ...] = (
         slides=(Slide("Incidents", "incidents_reported",
                       StackedBars("Incidents by program and category", "incidents", "incident_category",
                                   column="category", value="incidents")),),
+        reads=("incidents",),
         needs=("incidents",),
     ),
 )
