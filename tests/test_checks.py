@@ -1,9 +1,10 @@
-"""The data-quality checks (metrics.extract.checks) and what they find
-(metrics.extract.check_results), each on a small extract built by hand, the rows that must and
-must not be flagged worked out below."""
+"""The data-quality checks (metrics.extract.checks), what they find (metrics.extract.check_results)
+and the reports sent back per agency (metrics.report.agency_reports), each on a small extract
+built by hand, the rows that must and must not be flagged worked out below."""
 
 from __future__ import annotations
 
+import csv
 import re
 import string
 from pathlib import Path
@@ -24,6 +25,7 @@ from metrics.extract.checks import (
 )
 from metrics.policy.settings import Settings, load_settings
 from metrics.report import export
+from metrics.report.agency_reports import NO_AGENCY_FILE, VALUE_MAX_CHARS, report_file_names, write_agency_reports
 from metrics.store.db import QUERIES_DIR
 from tests.conftest import write_extract
 
@@ -437,3 +439,63 @@ def test_rows_are_counted_per_agency_and_check(load):
     }
     severities = dict(counts_by_agency(con).select("check", "severity").unique().rows())
     assert severities == {"out_of_range": REJECTED, "rejected_reference": REJECTED, "dated_later": WARNING}
+
+
+# ---------------------------------------------------------------------------
+# The reports sent back
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_report_per_agency_and_one_for_rows_of_none(load, tmp_path):
+    tables = dict(FORMULAS)
+    long_line = "K9,E1,,2024-06-03 10:00,client,phone," + "x" * 600
+    tables["contacts"] = tables["contacts"] + long_line + "\n"     # line 3: a value too many
+    con = load(tables, "2024-06-30")
+    paths = write_agency_reports(con, tmp_path / "reports")
+    assert [p.name for p in paths] == [f"agency_A{n}.csv" for n in range(1, 8)] + [NO_AGENCY_FILE]
+    header = ["agency_id", "severity", "check", "table", "line", "column", "value", "reason", "rule", "guidance"]
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            assert next(csv.reader(handle)) == header
+
+    a1 = _read(tmp_path / "reports" / "agency_A1.csv")
+    # Rejected rows first: S1 (fte 1.5); then its name, shown as text.
+    assert [(r["severity"], r["check"], r["table"], r["line"], r["column"], r["value"]) for r in a1] == [
+        ("rejected", "out_of_range", "staff", "2", "fte", "1.5"),
+        ("warning", "formula_text", "agencies", "2", "agency_name", "'=SUM(1)"),
+    ]
+    assert a1[0]["reason"] == "must be at most 1"
+    assert a1[0]["rule"] == CHECKS_BY_ID["out_of_range"].rule
+    assert a1[1]["guidance"] == CHECKS_BY_ID["formula_text"].guidance
+
+    a2 = _read(tmp_path / "reports" / "agency_A2.csv")
+    assert [(r["check"], r["table"], r["line"], r["value"]) for r in a2] == [
+        ("formula_text", "agencies", "3", "'-East"),
+        ("formula_text", "incidents", "2", "'+1 fall"),
+    ]
+    a6 = _read(tmp_path / "reports" / "agency_A6.csv")
+    assert [r["value"] for r in a6] == ["'\tTab"]
+    assert _read(tmp_path / "reports" / "agency_A5.csv") == []     # nothing found
+
+    none = _read(tmp_path / "reports" / NO_AGENCY_FILE)
+    assert [(r["check"], r["table"], r["line"]) for r in none] == [
+        ("malformed_line", "contacts", "3"), ("out_of_range", "clients", "3"),
+    ]
+    assert none[0]["value"] == long_line[:VALUE_MAX_CHARS] + f" ... (cut: {len(long_line)} characters in all)"
+    # No cell of any file starts with a formula character.
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for record in csv.reader(handle):
+                assert not any(cell.startswith(FORMULA_STARTS) for cell in record), (path.name, record)
+
+
+def test_report_files_are_named_safely_and_uniquely():
+    names = report_file_names(["A1", "../etc/passwd", "a b", "a_b", "X", "x", None])
+    assert names == {
+        "A1": "agency_A1.csv", "../etc/passwd": "agency_.._etc_passwd.csv", "a b": "agency_a_b.csv",
+        "a_b": "agency_a_b~2.csv", "X": "agency_X.csv", "x": "agency_x~2.csv", None: NO_AGENCY_FILE,
+    }
