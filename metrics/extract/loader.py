@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -76,6 +76,12 @@ TYPE_REASONS = {
     "integer": "not a whole number",
 }
 
+# Told of each step of a build as it starts: (what, steps done before it, steps in all). The steps
+# are the tables in load order, then COMPUTED_STEP (the tables stored at load); the last call is
+# (COMPUTED_STEP, total - 1, total). Called in the building thread; it should return at once.
+BuildProgress = Callable[[str, int, int], None]
+COMPUTED_STEP = "computed tables"
+
 
 @dataclass(frozen=True)
 class TableReport:
@@ -115,13 +121,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "recovery-oversight"
 
 
-def database_path(extract_dir: Path) -> Path:
+def database_path(extract_dir: Path, progress: BuildProgress | None = None) -> Path:
     """The built database for this extract, building it first when it is missing or stale.
 
     One build per extract at a time: a lock between the threads of this process and a file
     lock between processes; whoever waited finds the database built and uses it. A build is
     written under a temporary name and renamed whole into place, so that nobody ever opens a
     half-built database, and what a killed build left behind is removed by the next one.
+    ``progress`` is told of each step of a build (none when the database is already built).
     """
     extract_dir = extract_dir.resolve()
     stem = f"{extract_dir.name}-{hashlib.sha256(str(extract_dir).encode()).hexdigest()[:12]}"
@@ -141,7 +148,7 @@ def database_path(extract_dir: Path) -> Path:
             _remove(folder.glob(f"{stem}-*.building*"))
             partial = target.with_suffix(".building")
             try:
-                build_database(extract_dir, partial)
+                build_database(extract_dir, partial, progress)
                 # A file replaced while it was read would leave a database of two extracts.
                 if _unchanged(extract_dir, target):
                     os.replace(partial, target)
@@ -753,8 +760,9 @@ def _warn_of_later_rows(con: duckdb.DuckDBPyConnection, extract_date: dt.date) -
     )
 
 
-def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
-    """Load every table of the extract into a new DuckDB file at ``db_path``."""
+def build_database(extract_dir: Path, db_path: Path, progress: BuildProgress | None = None) -> list[TableReport]:
+    """Load every table of the extract into a new DuckDB file at ``db_path``, telling ``progress``
+    of each step as it starts."""
     files = table_files(extract_dir)
     manifest = read_manifest(extract_dir)
     loaded_on = dt.date.today()
@@ -764,7 +772,10 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
                                                                prefix=f"{db_path.name}-files-") as work:
         work_dir = Path(work)
         _create_tables(con)
-        for table in schema.load_order():
+        order = schema.load_order()
+        for done, table in enumerate(order):
+            if progress is not None:
+                progress(table.name, done, len(order) + 1)
             path = files.get(table.name)
             if path is None:
                 _drop_working_column(con, table)
@@ -786,6 +797,8 @@ def build_database(extract_dir: Path, db_path: Path) -> list[TableReport]:
                 )
             reports.append(TableReport(table.name, str(path), raw.rows_in_file, accepted, rejected, 0,
                                        raw.blank_lines, tuple(raw.extra_columns)))
+        if progress is not None:
+            progress(COMPUTED_STEP, len(order), len(order) + 1)
         extract_date = _extract_date(con, manifest.taken_on if manifest else None, loaded_on)
         _warn_of_later_rows(con, extract_date)
         warned = dict(con.execute('SELECT "table", count(DISTINCT line) FROM warnings GROUP BY ALL').fetchall())
