@@ -143,9 +143,11 @@ def table(
     height: int | str = "auto",
     definition: str | None = None,
     opens_worklist: bool = False,
+    row_height: int | None = None,
 ) -> None:
     """A table with its own download button holding exactly the rows shown. With
-    ``opens_worklist``, choosing a staff member's row opens the Worklists page on their lists.
+    ``opens_worklist``, choosing a staff member's row opens the Worklists page on their lists. A
+    ``row_height`` of several lines lets long text wrap in columns given a width.
 
     Streamlit's own export of the table is off (``client.disableDataExport`` in
     streamlit_config.toml): the button is the one way out, and it follows presentation mode."""
@@ -159,7 +161,8 @@ def table(
     shown, config = _blank_when_empty(shown, _counts_to_the_right(shown, config) if presenting() else config,
                                       numbers=presenting())
     if not opens_worklist:
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height,
+                     row_height=row_height)
     else:
         st.caption("Choose a staff member's row (the box at its left) to open their worklists.")
         event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height,

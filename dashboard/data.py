@@ -11,6 +11,7 @@ from metrics.extract import quality
 from metrics.extract.folder import DEFAULT_EXTRACT
 from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
+from metrics.extract.root_causes import root_causes as find_root_causes
 from metrics.measures.registry import BY_NAME
 from metrics.measures.sample import Sample, documentation_sample
 from metrics.measures.worklists import WORKLIST_BY_NAME, now_filters
@@ -68,6 +69,11 @@ def load_summary(database: str) -> pl.DataFrame:
 @kept(maxsize=8)
 def rejects(database: str) -> pl.DataFrame:
     return quality.rejects_frame(db.connect_database(Path(database)))
+
+
+@kept(maxsize=8)
+def root_causes(database: str) -> pl.DataFrame:
+    return find_root_causes(db.connect_database(Path(database)))
 
 
 @kept(maxsize=8)

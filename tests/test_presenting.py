@@ -417,6 +417,21 @@ def test_nothing_hidden_can_be_worked_out_on_the_training_and_data_quality_pages
         members = [r["rows"] for k, r in reasons.items() if k[0] == key[0]]
         if members:
             reader.equal(members, row["rejected"])
+    # Each root cause's rows recovered are its rows per table ("<11 staff, 30 contacts"); a table's
+    # rows over every cause are its rejected rows.
+    causes = files["root_causes_public.csv"].with_row_index("rank")
+    recovered = _rows(reader, causes, ["rank"], ["rows"], big)
+    by_table: dict[str, list] = {}
+    for cause in causes.iter_rows(named=True):
+        parts = []
+        for piece in cause["tables"].split(", "):
+            count, table = piece.split(" ")
+            parts.append(reader.term(count, f"{table}{cause['rank']}", big))
+            by_table.setdefault(table, []).append(parts[-1])
+        reader.equal(parts, recovered[(cause["rank"],)]["rows"])
+    assert by_table, "the demo extract has root causes"
+    for table, parts in by_table.items():
+        reader.equal(parts, per_table[(table,)]["rejected"])
     for c in ("accepted", "rejected", "rows_read"):
         total = reader.term(_metric(at, {"accepted": "Accepted", "rejected": "Rejected",
                                          "rows_read": "Rows read"}[c]).value, c, big)

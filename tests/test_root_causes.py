@@ -3,6 +3,8 @@ small extracts (tests/conftest.py's base extract with rows added)."""
 
 from __future__ import annotations
 
+import polars as pl
+
 from metrics.extract.root_causes import recovered_text, root_causes
 
 
@@ -117,3 +119,129 @@ def test_a_line_that_cannot_be_read_is_a_cause_of_no_agency(build):
 def test_recovered_text_reads_thousands_with_separators():
     assert recovered_text([{"table": "staff", "rows": 1}, {"table": "contacts", "rows": 12_345}]) == (
         "1 staff, 12,345 contacts")
+
+
+# ---------------------------------------------------------------------------
+# In words for the data supplier, and on the data-quality page
+
+FTE_CASCADE = {
+    "staff": ["S4,A1,CM,1.5,2024-01-01,"],
+    "assignments": ["E1,S4,2024-03-02,", "E2,S4,2024-03-06,"],
+    "contacts": ["K3,E1,S4,2024-03-05 10:00,client,phone", "K4,E2,S4,2024-03-07 10:00,client,phone",
+                 "K5,E2,S4,2024-03-08 10:00,client,phone"],
+}
+NAMES = {"A1": "Alpha Recovery", "A2": "Beta County CRS"}
+IDENTIFIERS = ("S4", "S9", "E1", "E2", "K3", "K4", "K5", "C1")
+
+
+def test_a_cause_in_words_for_the_supplier(build):
+    from metrics.report.views.data_quality import cause_sentence
+
+    [cause] = root_causes(build(extra_rows=FTE_CASCADE)).iter_rows(named=True)
+    # Staff is read by caseload utilization and orientation training, assignments by caseload and contact
+    # adherence, contacts by contact adherence, the milestones and time to first contact: in the
+    # registry's order, each definition once.
+    sentence = cause_sentence(cause, NAMES)
+    assert sentence == (
+        "staff line 4, fte 1.5: must be at most 1 — fixing it recovers 6 rows (1 staff, 2 assignments, "
+        "3 contacts) of Alpha Recovery; caseload utilization, contact adherence, care-coordination milestones, "
+        "time to first contact and orientation training are counted without them.")
+    assert not any(identifier in sentence for identifier in IDENTIFIERS)
+
+
+def test_no_identifier_is_quoted_in_a_cause(build):
+    from metrics.report.views.data_quality import cause_sentence
+
+    # An assignment names staff S9, who is nowhere; a contact's line has an unmatched quote (its text
+    # holds ids); an agency's row is bad, and names no agency the extract accepted.
+    con = build(extra_rows={"assignments": ["E1,S9,2024-03-02,"], "contacts": ['K3,"E1,S1'],
+                            "agencies": ["A3,Gamma,NOPE,,"]})
+    sentences = [cause_sentence(cause, NAMES) for cause in root_causes(con).iter_rows(named=True)]
+    assert sentences == [
+        "agencies line 4, oversight NOPE: not one of: BHD, DCTS — fixing it recovers 1 row of A3; biennial "
+        "monitoring, documentation oversight, deadlines and orientation training are counted without it.",
+        "assignments line 3: staff_id not found in staff — fixing it recovers 1 row of Alpha Recovery; caseload "
+        "utilization and contact adherence are counted without it.",
+        'contacts line 4: unmatched quote (") — fixing it recovers 1 row; contact adherence, care-coordination '
+        "milestones and time to first contact are counted without it.",
+    ]
+    assert not any(identifier in sentence for sentence in sentences for identifier in IDENTIFIERS)
+
+
+def test_the_measures_a_table_is_counted_in():
+    from metrics.report.views.data_quality import measures_counted_from
+
+    # Hand-read from the registry's declarations (Measure.reads).
+    assert measures_counted_from(["incidents"]) == ["incidents"]
+    assert measures_counted_from(["crs_enrollments"]) == []
+    assert measures_counted_from(["care_plans"]) == ["care-coordination milestones", "Safety/Crisis Plans"]
+    assert measures_counted_from(["action_plans", "monitoring_visits"]) == [
+        "biennial monitoring", "plans of action", "deadlines"]
+
+
+def _figures(linked, public: bool):
+    from metrics.disclosure.suppression import Linked
+
+    assert isinstance(linked, Linked)
+    shown = {name: s.display for name, s in linked.suppress().items()} if public else linked.exact()
+
+    class Shown:
+        def table(self, name: str) -> pl.DataFrame:
+            return shown[name]
+
+    return Shown()
+
+
+def test_the_page_lists_the_first_causes_and_the_others_together(build, monkeypatch):
+    import metrics.report.views.data_quality as view
+    from metrics.extract.quality import load_summary, rejects_frame
+
+    # The staff row takes 6 rows; three contacts of an unknown kind (lines 7, 8, 9 after the three
+    # that name S4) take one each. With two causes listed, the last two share a row.
+    extra = dict(FTE_CASCADE)
+    extra["contacts"] = FTE_CASCADE["contacts"] + [f"K{n},E1,S1,2024-03-0{n} 10:00,visit,phone" for n in (6, 7, 8)]
+    con = build(extra_rows=extra)
+    monkeypatch.setattr(view, "CAUSES_SHOWN", 2)
+    causes = root_causes(con)
+    linked = view.linked(load_summary(con), rejects_frame(con), causes)
+    exact = view.root_causes_table(_figures(linked, False), causes, NAMES, public=False)
+    assert exact.rows() == [
+        ("staff line 4, fte 1.5: must be at most 1", 6, "Alpha Recovery",
+         "caseload utilization, contact adherence, care-coordination milestones, time to first contact and "
+         "orientation training", "1 staff, 2 assignments, 3 contacts"),
+        ("contacts line 7, kind visit: not one of: client, attempt, rst_meeting, collateral", 1, "Alpha Recovery",
+         "contact adherence, care-coordination milestones and time to first contact", "1 contacts"),
+        ("2 other causes, each recovering at most 1 row", 2, "Alpha Recovery",
+         "contact adherence, care-coordination milestones and time to first contact", "2 contacts"),
+    ]
+    # While presenting: every count of rows is from 1 to 10, and shown as such; no line, value or
+    # reason, nor how many causes the last row stands for.
+    public = view.root_causes_table(_figures(linked, True), causes, NAMES, public=True)
+    assert public.select("cause", "rows", "tables").rows() == [
+        ("staff, fte", "<11", "<11 staff, <11 assignments, <11 contacts"),
+        ("contacts, kind", "<11", "<11 contacts"),
+        ("the other causes", "<11", "<11 contacts"),
+    ]
+
+
+def test_the_data_quality_page_opens_with_the_root_causes(tmp_path, cache, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import BASE_TABLES, write_extract
+    from tests.test_app import APP, visit
+
+    tables = dict(BASE_TABLES)
+    for name, rows in FTE_CASCADE.items():
+        tables[name] += "".join(row + "\n" for row in rows)
+    monkeypatch.setenv("OVERSIGHT_EXTRACT", str(write_extract(tmp_path / "extract", tables)))
+    at = visit(AppTest.from_file(APP, default_timeout=120), "app_pages/data_quality.py")
+    assert at.subheader[0].value == "Root causes"
+    first = at.dataframe[0].value
+    assert list(first.columns) == ["cause", "rows", "agencies", "measures", "tables"]
+    row = first.iloc[0].tolist()
+    assert row[:3] + row[4:] == ["staff line 4, fte 1.5: must be at most 1", 6, "Alpha Recovery",
+                                 "1 staff, 2 assignments, 3 contacts"]
+    at.sidebar.toggle(key="presenting").set_value(True)
+    at.run()
+    row = at.dataframe[0].value.iloc[0].tolist()
+    assert row[:2] + row[4:] == ["staff, fte", "<11", "<11 staff, <11 assignments, <11 contacts"]

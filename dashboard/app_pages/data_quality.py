@@ -1,4 +1,5 @@
-"""Rows accepted and rejected per table, the reasons, the rows with a warning, and the extract's date."""
+"""The root causes of rejected rows, rows accepted and rejected per table, the reasons, the rows with a
+warning, and the extract's date."""
 
 import streamlit as st
 
@@ -13,10 +14,15 @@ from dashboard.data import (
     extract_info,
     load_summary,
     rejects,
+    root_causes,
     rows_with_warnings,
 )
 from dashboard.presenting import as_shown, presenting
+from dashboard.state import agency_labels
 from metrics.report.labels import columns
+
+# Four lines of text a row in the root causes table.
+CAUSE_ROW_HEIGHT = 88
 
 st.title("Data quality")
 if not session_access().sees_everything:
@@ -28,16 +34,32 @@ if not session_access().sees_everything:
 database = database_key()
 summary = load_summary(database)
 rejected = rejects(database)
+causes = root_causes(database)
 warned = rows_with_warnings(database)
 first, taken = date_range(database)
 st.caption(view.caption(extract_dir().name, extract_info(database), first, taken))
 
-figures = as_shown(view.linked(summary, rejected))
+figures = as_shown(view.linked(summary, rejected, causes))
 metric_row(view.headlines(figures, summary))
 
 empty = empty_core_tables(database)
 if empty:
     st.error(view.empty_tables_error(empty), icon=":material/block:")
+
+if not causes.is_empty():
+    st.subheader("Root causes")
+    st.caption(view.causes_caption(causes))
+    # Causes and the measures they leave out are sentences: they wrap over a few lines.
+    labels = columns("root_causes")
+    widths = {"cause": 300, "agencies": 125, "measures": 270, "tables": 175}
+    table(
+        view.root_causes_table(figures, causes, agency_labels(), presenting()),
+        "root_causes.csv",
+        column_config={**labels, **{name: st.column_config.TextColumn(labels[name], width=width)
+                                    for name, width in widths.items()}},
+        definition="data-quality",
+        row_height=CAUSE_ROW_HEIGHT,
+    )
 
 st.subheader("Per table")
 table_with_definition(
@@ -58,7 +80,8 @@ else:
     if presenting():
         st.info("The rejected rows hold the extract's own values: they are not shown while presenting.")
     else:
-        table(rejected, "rejected_rows.csv", column_config=columns("rejected_rows"), definition="data-quality")
+        table(view.rejected_rows(rejected), "rejected_rows.csv", column_config=columns("rejected_rows"),
+              definition="data-quality")
 
 st.subheader("Rows dated after the extract was taken")
 if warned.is_empty():

@@ -433,6 +433,13 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "blank_lines": "Blank lines",
             "extra_columns": "Extra columns ignored",
         },
+        "root_causes": {
+            "cause": "Cause",
+            "rows": "Rows recovered",
+            "agencies": "Agencies",
+            "measures": "Counted without them",
+            "tables": "Rows per table",
+        },
         "rejected_reasons": {
             "table": "Table",
             "column": "Column",
@@ -440,8 +447,8 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "example": "Example reason",
             "first_line": "First line",
         },
-        # A row rejected in cascade: the rejected row it names, whose fixing recovers it.
-        "rejected_rows": {**rows, "cause_table": "Cause: table", "cause_line": Column("Cause: line", "%d")},
+        # A row rejected in cascade: the rejected row it went with, whose fixing recovers it.
+        "rejected_rows": {**rows, "cause": "Rejected with"},
         "warnings": rows,
     }
     return dict(tables[table])
