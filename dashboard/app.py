@@ -4,11 +4,12 @@ import streamlit as st
 
 from dashboard.auth import current_access
 from dashboard.components import collect_offered_tables, workbook_download
-from dashboard.data import database_key, empty_core_tables
+from dashboard.data import database_key, empty_core_tables, pin_served
+from dashboard.extract_status import extract_status
 from dashboard.layout import use_layout
 from dashboard.navigation import PAGES
 from dashboard.presenting import banner, presenting
-from dashboard.state import agency_labels, current_oversights, current_window, sidebar_filters
+from dashboard.state import agency_labels, current_oversights, current_window, follow_switch, sidebar_filters
 from metrics.report.views.context import context_line
 
 APP_TITLE = "Recovery Oversight"
@@ -45,7 +46,12 @@ if page.url_path in aliases:
     page.run()  # leads away before anything is drawn
 st.set_page_config(page_title=f"{page.title} · {APP_TITLE}")
 use_layout()
+# With a folder of extracts, the one served now, for the whole of this run.
+switched_from = pin_served()
+if switched_from is not None:
+    follow_switch(switched_from)
 filters = sidebar_filters()
+extract_status()
 banner()
 # What every figure below is of, in one line above the page.
 st.caption(context_line(filters, current_window(), sorted(current_oversights()), agency_labels(), presenting()))

@@ -1,4 +1,10 @@
-"""The dashboard's access to the extract: which one, its connection, and cached aggregates."""
+"""The dashboard's access to the extract: which one, its connection, and cached aggregates.
+
+The extract is the one ``oversight serve --extract`` names, or with ``--extracts`` the one its folder
+serves now (``metrics.extract.extracts``), fixed for each run of a session's page (``pin_served``) so
+that a page is drawn from one extract. Every cache below is keyed by the database's path, which
+names the extract's fingerprint: after a switch the caches answer for the new one without clearing.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,12 @@ import os
 from pathlib import Path
 
 import polars as pl
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics.extract import quality
-from metrics.extract.folder import DEFAULT_EXTRACT
+from metrics.extract.extracts import ExtractsFolder, Served, options_from_environment, watched
+from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
 from metrics.extract.root_causes import root_causes as find_root_causes
@@ -20,13 +29,52 @@ from metrics.policy.settings import Settings, settings
 from metrics.store import db
 from metrics.store.cache import kept
 
+SERVED_KEY = "served_extract"  # the session's extract, with --extracts
+
+
+def extracts_folder() -> ExtractsFolder | None:
+    """The folder of extracts served (``oversight serve --extracts``), looked at in the background;
+    None when one extract is served."""
+    root = os.environ.get("OVERSIGHT_EXTRACTS")
+    if not root:
+        return None
+    folder = watched(Path(root), **options_from_environment())
+    folder.start()  # once per process; the command line has started it already
+    return folder
+
+
+def pin_served() -> Served | None:
+    """Fix, for this run of the session's page, the extract the folder serves now; returns the one the
+    session was shown before when it differs (a switch), else None. The router calls it first."""
+    folder = extracts_folder()
+    if folder is None:
+        return None
+    current = folder.served()
+    before = st.session_state.get(SERVED_KEY)
+    st.session_state[SERVED_KEY] = current
+    return before if before is not None and before != current else None
+
+
+def _served(folder: ExtractsFolder) -> Served:
+    pinned = st.session_state.get(SERVED_KEY) if get_script_run_ctx() is not None else None
+    served = pinned or folder.served()
+    if served is None:
+        raise ExtractError(f"{folder.root}: no extract is served yet")
+    return served
+
 
 def extract_dir() -> Path:
+    folder = extracts_folder()
+    if folder is not None:
+        return _served(folder).folder
     return Path(os.environ.get("OVERSIGHT_EXTRACT", DEFAULT_EXTRACT))
 
 
 def database_key() -> str:
     """The built database's path: it names the extract's fingerprint, so it keys every cache."""
+    folder = extracts_folder()
+    if folder is not None:
+        return str(_served(folder).database)
     return str(database_path(extract_dir()))
 
 

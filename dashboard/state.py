@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.auth import refuse, session_access, who_is_looking
 from dashboard.data import agencies, database_key, date_range
 from dashboard.presenting import PRESENTING_KEY, presentation_toggle, presenting
+from metrics.extract.extracts import Served
 from metrics.extract.schema import SERVICE_LEVELS
 from metrics.policy.access import Access, restrict
 from metrics.policy.filters import Filters
@@ -133,6 +134,22 @@ def sidebar_filters() -> Filters:
     st.session_state[OVERSIGHTS_KEY] = selected_oversights(agencies(database), filters)
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def follow_switch(before: Served) -> None:
+    """After a switch to a newer extract (``oversight serve --extracts``): dates the session left at the
+    old extract's defaults move to the new one's, and agencies the new extract lacks are let go."""
+    first, last = date_range(str(before.database))
+    new_first, new_last = date_range(database_key())
+    # Set, not deleted: a widget kept for the session would bring its old value back on the next page.
+    if st.session_state.get("as_of") == default_report_date(last):
+        st.session_state["as_of"] = default_report_date(new_last)
+    if st.session_state.get("period") in ((first, last), [first, last]):
+        st.session_state["period"] = (new_first, new_last)
+    chosen = st.session_state.get(AGENCIES_KEY)
+    if chosen:
+        present = set(all_agencies(database_key()))
+        st.session_state[AGENCIES_KEY] = [agency for agency in chosen if agency in present]
 
 
 def follow_link(extent: Extent, access: Access) -> set[str]:

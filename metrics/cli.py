@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.extract.extracts import LOOK_EVERY_SECONDS, QUIET_SECONDS
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path, read_report
 from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
@@ -247,7 +248,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from metrics.policy.access import AccessError
     from metrics.store.db import connect_database, query
 
-    extract = Path(args.extract).resolve()
     address = args.address or serve.LOCAL_ADDRESS
     options = serve.load_streamlit_config(
         DASHBOARD_APP, [*streamlit_flags(), f"--server.port={args.port}", f"--server.address={address}"]
@@ -261,16 +261,65 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if access is None and serve.open_to_others(address):
         print(f"warning: no sign-in is configured and the dashboard listens on {address}: "
               "anyone who can reach it sees every agency", file=sys.stderr)
-    known = query(connect_database(database_path(extract)), "agency_list")["agency_id"].to_list()
+    if args.extracts:
+        served = _serve_folder_of_extracts(Path(args.extracts), args.quiet_for, args.look_every)
+        if served is None:
+            return EXIT_UNLOADABLE
+        extract, database = served
+    else:
+        extract = Path(args.extract or DEFAULT_EXTRACT).resolve()
+        database = database_path(extract)
+    known = query(connect_database(database), "agency_list")["agency_id"].to_list()
     for warning in access.unknown_agencies(known) if access else []:
         print(f"warning: {warning}", file=sys.stderr)
-    os.environ["OVERSIGHT_EXTRACT"] = str(extract)
+    if not args.extracts:
+        os.environ["OVERSIGHT_EXTRACT"] = str(extract)
     serve.import_what_pages_use()
     mode = "local single-user mode" if access is None else f"sign-in, access file {access.path}"
     host = f"[{address}]" if ":" in address else address
-    print(f"serving the dashboard on http://{host}:{args.port} ({mode}; extract: {extract})", flush=True)
+    what = (f"extracts: {Path(args.extracts).resolve()}, serving {extract.name}" if args.extracts
+            else f"extract: {extract}")
+    print(f"serving the dashboard on http://{host}:{args.port} ({mode}; {what})", flush=True)
     serve.run(DASHBOARD_APP, options)
     return EXIT_OK
+
+
+def _serve_folder_of_extracts(root: Path, quiet: float, look_every: float) -> tuple[Path, Path] | None:
+    """Build the newest complete extract of ``root`` (a progress bar on the terminal), then keep
+    looking for newer ones in a thread of this process, logging each build; None when none loads."""
+    import logging
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from metrics.extract import extracts
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    extracts.log.addHandler(handler)
+    extracts.log.setLevel(logging.INFO)
+    extracts.log.propagate = False
+    # The dashboard, in this process, finds the folder through these (metrics.extract.extracts.watched).
+    os.environ.update(OVERSIGHT_EXTRACTS=str(root.resolve()), OVERSIGHT_EXTRACTS_QUIET=str(quiet),
+                      OVERSIGHT_EXTRACTS_LOOK_EVERY=str(look_every))
+    folder = extracts.watched(root, **extracts.options_from_environment())
+    extracts.log.setLevel(logging.WARNING)  # the bar tells the first build
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("building", total=None, step="")
+
+        def step(what: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, step=what)
+
+        state = folder.check(progress=step)
+    extracts.log.setLevel(logging.INFO)
+    for failure in state.failures:
+        print(f"warning: {failure.words()}", file=sys.stderr)
+    if state.served is None:
+        print(f"error: {root}: no complete extract could be loaded (a complete extract is a dated folder with a file "
+              "for every core table, unchanged for a while; see the README)", file=sys.stderr)
+        return None
+    folder.start()
+    return state.served.folder, state.served.database
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,7 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=cmd_report)
 
     serve = commands.add_parser("serve", help="serve the dashboard")
-    serve.add_argument("--extract", default=str(DEFAULT_EXTRACT))
+    which = serve.add_mutually_exclusive_group()
+    which.add_argument("--extract", help="the extract folder to serve (default: the bundled demo extract)")
+    which.add_argument("--extracts", metavar="DIR",
+                       help="a folder of dated extract folders: serve the newest complete one, and switch to a newer "
+                            "one once it is built in the background")
+    serve.add_argument("--quiet-for", type=float, default=QUIET_SECONDS, metavar="SECONDS",
+                       help="with --extracts: an extract folder is complete once nothing in it changed for this long")
+    serve.add_argument("--look-every", type=float, default=LOOK_EVERY_SECONDS, metavar="SECONDS",
+                       help="with --extracts: how often to look for a new extract")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--address", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.set_defaults(run=cmd_serve)

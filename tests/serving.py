@@ -47,11 +47,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(extract: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
-    """`oversight serve` on the extract and port, its output in ``log``: yields the base URL once it answers."""
+def served(extract: Path, port: int, env: dict[str, str], log: Path,
+           options: tuple[str, ...] = ("--extract",)) -> Iterator[str]:
+    """`oversight serve` on the extract and port, its output in ``log``: yields the base URL once it answers.
+    ``options`` come before the extract: ("--extracts", "--quiet-for=1") serves a folder of extracts."""
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "metrics.cli", "serve", "--extract", str(extract), "--port", str(port)],
+            [sys.executable, "-m", "metrics.cli", "serve", *options, str(extract), "--port", str(port)],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
     base = f"http://localhost:{port}"
