@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from metrics.extract.extracts import LOOK_EVERY_SECONDS, QUIET_SECONDS
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path, read_report
 from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
+from metrics.extract.root_causes import root_causes
 from metrics.policy.quarters import Quarter
 from metrics.report import DECK_FORMATS, DeckFormat
 from metrics.report.export import write_all, write_csv
@@ -32,6 +34,8 @@ EXIT_OK, EXIT_REJECTED, EXIT_UNLOADABLE, EXIT_INTERNAL = 0, 1, 2, 3
 DEBUG_VARIABLE = "OVERSIGHT_DEBUG"
 # How far past the extract's date a report date may go: the extract can hold nothing later.
 LATEST_REPORT_DAYS = 366
+# The root causes `oversight validate` prints, most rows recovered first.
+ROOT_CAUSES_PRINTED = 10
 
 
 class Unreportable(ExtractError):
@@ -74,6 +78,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         warnings = warnings_frame(con)
         info = extract_info(con)
         empty = empty_core_tables(con)
+        causes = root_causes(con)
+        names = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
     print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9} {'warnings':>9} {'blank':>6}")
     for report in reports:
         file = Path(report.file).name if report.file is not None else "(absent, optional)"
@@ -85,6 +91,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for report in reports:
         if report.extra_columns:
             print(f"{report.table}: extra columns ignored: {', '.join(report.extra_columns)}")
+    if rejects.height:
+        _print_root_causes(causes, names, rejects.height)
     for title, rows in (("rows rejected", rejects), ("accepted rows with a warning", warnings)):
         if not rows.height:
             continue
@@ -103,6 +111,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"{', '.join(empty)}: there is nothing to report on", file=sys.stderr)
         return EXIT_UNLOADABLE
     return EXIT_REJECTED if rejects.height else EXIT_OK
+
+
+def _print_root_causes(causes: pl.DataFrame, names: dict[str, str], rejected: int) -> None:
+    """The rows rejected for themselves, most rows recovered first: fixing one recovers it and every
+    row rejected with it (metrics.extract.root_causes)."""
+    from metrics.report.views.data_quality import cause_sentence
+
+    def rows(n: int) -> str:
+        return f"{n:,} row{'s' if n != 1 else ''}"
+
+    print(f"\nRoot causes: the {rows(rejected)} rejected go back to {rows(causes.height)} rejected for "
+          "themselves; fixing one recovers it and every row rejected with it. Most rows recovered first:")
+    for rank, cause in enumerate(causes.head(ROOT_CAUSES_PRINTED).iter_rows(named=True), start=1):
+        print(f"  {rank}. {cause_sentence(cause, names)}")
+    rest = causes.slice(ROOT_CAUSES_PRINTED)
+    if rest.height:
+        most = rest.select(pl.col("rows_recovered").max()).item()
+        print(f"  … and {rest.height:,} more, each recovering at most {rows(most)}")
 
 
 @dataclass(frozen=True)

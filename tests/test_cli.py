@@ -41,6 +41,30 @@ def test_validate_with_rejects_exits_1_and_writes_every_rejected_row(tmp_path, c
                                         ["contacts", "5", "contact_at"]]
 
 
+def test_validate_prints_the_root_causes_first_most_rows_recovered_first(tmp_path, cache, capsys):
+    # Staff S4 (line 4, fte 1.5) takes two assignments and a contact naming it: 4 rows. Eleven contacts
+    # of an unknown kind (lines 5 to 15 after the one naming S4) take themselves: the first nine after
+    # S4's make the ten printed, and two more are left.
+    tables = dict(BASE_TABLES)
+    tables["staff"] += "S4,A1,CM,1.5,2024-01-01,\n"
+    tables["assignments"] += "E1,S4,2024-03-02,\nE2,S4,2024-03-06,\n"
+    tables["contacts"] += "K3,E1,S4,2024-03-05 10:00,client,phone\n" + "".join(
+        f"K{n},E1,S1,2024-03-05 10:{n:02d},visit,phone\n" for n in range(10, 21))
+    folder = write_extract(tmp_path / "extract", tables)
+    assert main(["validate", "--extract", str(folder)]) == 1
+    out = capsys.readouterr().out
+    causes = out.index("Root causes: the 15 rows rejected go back to 12 rows rejected for themselves")
+    assert causes < out.index("15 rows rejected. First reasons:")
+    listed = out[causes:].splitlines()[1:12]
+    assert listed[0] == (
+        "  1. staff line 4, fte 1.5: must be at most 1 — fixing it recovers 4 rows (1 staff, 2 assignments, "
+        "1 contacts) of Alpha Recovery; caseload utilization, contact adherence, care-coordination milestones, "
+        "time to first contact and orientation training are counted without them.")
+    assert [line.split(",")[0] for line in listed[1:10]] == [f"  {rank}. contacts line {line}"
+                                                            for rank, line in zip(range(2, 11), range(5, 14))]
+    assert listed[10] == "  … and 2 more, each recovering at most 1 row"
+
+
 def test_validate_unloadable_extract_exits_2_naming_the_file(tmp_path, cache, capsys):
     folder = write_extract(tmp_path / "extract", BASE_TABLES)
     (folder / "agencies.csv").unlink()
