@@ -15,9 +15,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from metrics.extract.check_results import findings
 from metrics.extract.extracts import LOOK_EVERY_SECONDS, QUIET_SECONDS
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
-from metrics.extract.loader import database_path, read_report
+from metrics.extract.loader import BuildProgress, database_path, read_report
 from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
 from metrics.extract.root_causes import root_causes
 from metrics.policy.quarters import Quarter
@@ -40,6 +41,22 @@ ROOT_CAUSES_PRINTED = 10
 
 class Unreportable(ExtractError):
     """The extract loaded, but a core table has no accepted row: no figure would mean anything."""
+
+
+@contextmanager
+def _progress_bar() -> Iterator[BuildProgress]:
+    """A bar on the terminal following a build's steps (the loader's progress callback), gone
+    once the build is done; nothing is drawn when the output is not a terminal."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("building", total=None, step="")
+
+        def step(what: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, step=what)
+
+        yield step
 
 
 @contextmanager
@@ -72,6 +89,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     extract = Path(args.extract)
+    with _progress_bar() as step:  # the build, when the extract has not been built yet
+        database_path(extract, progress=step)
     with _database(extract) as con:
         reports = read_report(con)
         rejects = rejects_frame(con)
@@ -80,6 +99,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         empty = empty_core_tables(con)
         causes = root_causes(con)
         names = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
+        found = findings(con)
+        if args.by_agency:
+            from metrics.report.agency_reports import write_agency_reports
+
+            written = write_agency_reports(con, Path(args.by_agency))
     print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9} {'warnings':>9} {'blank':>6}")
     for report in reports:
         file = Path(report.file).name if report.file is not None else "(absent, optional)"
@@ -103,14 +127,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
                       f"{row['reason']} [{(row['value'] or '').encode('unicode_escape').decode()}]")
             if group.height > 3:
                 print(f"  {table[0]}: … and {group.height - 3:,} more")
+    _print_checks(found)
     if args.rejects:
         write_csv(rejects, Path(args.rejects))
         print(f"\nrejected rows written to {args.rejects}")
+    if args.by_agency:
+        print(f"\na report per agency to send back, its rejected rows and warnings with the rule and what to do: "
+              f"{len(written)} files in {args.by_agency}")
     if empty:
         print(f"\nerror: no accepted rows in the core table{'s' if len(empty) > 1 else ''} "
               f"{', '.join(empty)}: there is nothing to report on", file=sys.stderr)
         return EXIT_UNLOADABLE
     return EXIT_REJECTED if rejects.height else EXIT_OK
+
+
+def _print_checks(found: pl.DataFrame) -> None:
+    """Rows found by each check of the catalogue (metrics.extract.checks), rejections and warnings."""
+    from metrics.extract.checks import CATALOGUE
+    from metrics.policy.settings import settings
+
+    rows = found.group_by("check").agg(pl.struct("table", "line").n_unique().alias("rows"))
+    counted = dict(zip(rows["check"], rows["rows"], strict=True))
+    if not counted:
+        return
+    print("\nBy check of the catalogue (rows; the rule):")
+    for check in CATALOGUE:
+        if check.id in counted:
+            print(f"  {check.severity:<8} {check.id:<20} {counted[check.id]:>9,}  {check.rule_text(settings())}")
 
 
 def _print_root_causes(causes: pl.DataFrame, names: dict[str, str], rejected: int) -> None:
@@ -315,8 +358,6 @@ def _serve_folder_of_extracts(root: Path, quiet: float, look_every: float) -> tu
     looking for newer ones in a thread of this process, logging each build; None when none loads."""
     import logging
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from metrics.extract import extracts
 
     handler = logging.StreamHandler()
@@ -329,13 +370,7 @@ def _serve_folder_of_extracts(root: Path, quiet: float, look_every: float) -> tu
                       OVERSIGHT_EXTRACTS_LOOK_EVERY=str(look_every))
     folder = extracts.watched(root, **extracts.options_from_environment())
     extracts.log.setLevel(logging.WARNING)  # the bar tells the first build
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
-                  TimeElapsedColumn(), transient=True) as bar:
-        task = bar.add_task("building", total=None, step="")
-
-        def step(what: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, step=what)
-
+    with _progress_bar() as step:
         state = folder.check(progress=step)
     extracts.log.setLevel(logging.INFO)
     for failure in state.failures:
@@ -361,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="load an extract and report rejected rows")
     validate.add_argument("--extract", required=True)
     validate.add_argument("--rejects", help="write every rejected row to this CSV file")
+    validate.add_argument("--by-agency", metavar="DIR",
+                          help="write a CSV per agency of its rejected rows and warnings, with each check's rule and "
+                               "what the supplier should do, into this folder")
     validate.set_defaults(run=cmd_validate)
 
     measures = commands.add_parser("metrics", help="write every measure as CSV files")

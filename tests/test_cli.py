@@ -41,6 +41,30 @@ def test_validate_with_rejects_exits_1_and_writes_every_rejected_row(tmp_path, c
                                         ["contacts", "5", "contact_at"]]
 
 
+def test_validate_counts_each_check_and_writes_a_report_per_agency(tmp_path, cache, capsys):
+    from metrics.extract.checks import CHECKS_BY_ID
+
+    tables = dict(BASE_TABLES)
+    # K1 again under another id: the same episode, time and kind. A warning: accepted, exit 0.
+    tables["contacts"] += "K3,E1,S1,2024-03-01 15:00,client,phone\n"
+    folder = write_extract(tmp_path / "extract", tables)
+    assert main(["validate", "--extract", str(folder), "--by-agency", str(tmp_path / "reports")]) == 0
+    out = capsys.readouterr().out
+    assert "By check of the catalogue" in out
+    (line,) = [text for text in out.splitlines() if "duplicate_contact" in text]
+    assert line.split()[:3] == ["warning", "duplicate_contact", "1"]
+    # A file for each agency of the extract, and one for rows naming none.
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["agency_A1.csv", "agency_A2.csv",
+                                                                        "no_agency.csv"]
+    with (tmp_path / "reports" / "agency_A1.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    (duplicate,) = [row for row in rows if row["check"] == "duplicate_contact"]
+    assert (duplicate["table"], duplicate["line"]) == ("contacts", "4")  # K3, the later of the two
+    assert duplicate["guidance"] == CHECKS_BY_ID["duplicate_contact"].guidance
+    with (tmp_path / "reports" / "agency_A2.csv").open(encoding="utf-8", newline="") as handle:
+        assert [row for row in csv.DictReader(handle) if row["check"] == "duplicate_contact"] == []
+
+
 def test_validate_prints_the_root_causes_first_most_rows_recovered_first(tmp_path, cache, capsys):
     # Staff S4 (line 4, fte 1.5) takes two assignments and a contact naming it: 4 rows. Eleven contacts
     # of an unknown kind (lines 5 to 15 after the one naming S4) take themselves: the first nine after
