@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import stats
 
 from metrics.policy.settings import settings
 
 
 def wilson_interval(successes: int, trials: int, confidence: float | None = None) -> tuple[float | None, float | None]:
     """The Wilson score interval of successes/trials; (None, None) when there are no trials."""
+    from scipy import stats  # imported when used: a command that names measures need not load it
     if trials == 0:
         return None, None
     interval = stats.binomtest(int(successes), int(trials)).proportion_ci(
@@ -29,6 +29,7 @@ def with_rate(frame: pl.DataFrame, successes: str, trials: str, rate: str,
     ``binomtest`` also computes a p-value per row, a millisecond each, which a month-by-staff
     table cannot afford. The tests check both give the same bounds.
     """
+    from scipy import stats  # imported when used: a command that names measures need not load it
     z = stats.norm.ppf(0.5 + (confidence or settings().confidence_level) / 2)
     k = frame[successes].cast(pl.Float64).to_numpy()
     n = frame[trials].cast(pl.Float64).to_numpy()
@@ -60,6 +61,7 @@ def survival_quantile(times: np.ndarray, observed: np.ndarray, share_left: float
 
 def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> dict[str, np.ndarray] | None:
     """The Kaplan–Meier step function: at each distinct time, the share still without the event."""
+    from scipy import stats  # imported when used: a command that names measures need not load it
     times = np.asarray(times, dtype=float)
     observed = np.asarray(observed, dtype=bool)
     if times.size == 0 or not observed.any():
@@ -82,6 +84,7 @@ def funnel_limits(overall_rate: float, volumes: np.ndarray, coverage: float) -> 
 
 
 def _binomial_limit(probability: float, volumes: np.ndarray, rate: float) -> np.ndarray:
+    from scipy import stats  # imported when used: a command that names measures need not load it
     quantile = stats.binom.ppf(probability, volumes, rate)
     at = stats.binom.cdf(quantile, volumes, rate)
     below = stats.binom.cdf(quantile - 1, volumes, rate)
