@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics.extract import quality
+from metrics.extract.check_results import counts_by_agency, findings
 from metrics.extract.extracts import ExtractsFolder, Served, options_from_environment, watched
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path
@@ -26,6 +27,7 @@ from metrics.measures.sample import Sample, documentation_sample
 from metrics.measures.worklists import WORKLIST_BY_NAME, now_filters
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings, settings
+from metrics.report.agency_reports import agency_reports
 from metrics.store import db
 from metrics.store.cache import kept
 
@@ -122,6 +124,23 @@ def rejects(database: str) -> pl.DataFrame:
 @kept(maxsize=8)
 def root_causes(database: str) -> pl.DataFrame:
     return find_root_causes(db.connect_database(Path(database)))
+
+
+@kept(maxsize=8)
+def check_findings(database: str, rules: Settings) -> pl.DataFrame:
+    """Every finding of the catalogue's checks (metrics.extract.check_results), with ``rules``' thresholds."""
+    return findings(db.connect_database(Path(database)), rules)
+
+
+@kept(maxsize=8)
+def check_counts(database: str, rules: Settings) -> pl.DataFrame:
+    return counts_by_agency(db.connect_database(Path(database)), rules)
+
+
+@kept(maxsize=8)
+def reports_to_send_back(database: str, rules: Settings) -> dict[str | None, pl.DataFrame]:
+    """Per agency (None: rows naming none), its rejected rows and warnings with each check's rule and guidance."""
+    return agency_reports(db.connect_database(Path(database)), rules)
 
 
 @kept(maxsize=8)

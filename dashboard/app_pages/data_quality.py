@@ -1,12 +1,14 @@
 """The root causes of rejected rows, rows accepted and rejected per table, the reasons, the rows with a
-warning, and the extract's date."""
+warning, what each check of the catalogue found, the reports to send back, and the extract's date."""
 
 import streamlit as st
 
 import metrics.report.views.data_quality as view
 from dashboard.auth import session_access
-from dashboard.components import metric_row, table, table_with_definition
+from dashboard.components import download, metric_row, table, table_with_definition
 from dashboard.data import (
+    check_counts,
+    check_findings,
     database_key,
     date_range,
     empty_core_tables,
@@ -14,11 +16,14 @@ from dashboard.data import (
     extract_info,
     load_summary,
     rejects,
+    reports_to_send_back,
     root_causes,
     rows_with_warnings,
 )
 from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels
+from metrics.policy.settings import settings
+from metrics.report.agency_reports import report_file_names
 from metrics.report.labels import columns
 
 # Four lines of text a row in the root causes table.
@@ -92,3 +97,38 @@ else:
     st.caption("These rows are kept, but their dates come after the day the extract was taken: what they "
                "record cannot have happened yet. Check them with the data supplier.")
     table(warned, "warnings.csv", column_config=columns("warnings"), definition="data-quality")
+
+st.subheader("What each check found")
+found = check_findings(database, settings())
+if found.is_empty():
+    st.success("No check of the catalogue found anything.")
+else:
+    st.caption("The catalogue of checks: the contract's rejections and the warnings about accepted rows that "
+               "look wrong, each with its rule and what the data supplier should do.")
+    # Rules and guidance are sentences: they wrap, so that the counts stay in view.
+    labels = columns("checks")
+    table(view.checks_table(found, settings(), presenting()), "checks.csv",
+          column_config={**labels, **{name: st.column_config.TextColumn(labels[name], width=300)
+                                      for name in ("rule", "guidance")}},
+          definition="data-quality", row_height=CAUSE_ROW_HEIGHT)
+    st.subheader("By agency")
+    labels = columns("checks_by_agency")
+    table(view.checks_by_agency(check_counts(database, settings()), agency_labels(), settings(), presenting()),
+          "checks_by_agency.csv",
+          column_config={**labels, "rule": st.column_config.TextColumn(labels["rule"], width=520)},
+          definition="data-quality", row_height=CAUSE_ROW_HEIGHT)
+
+st.subheader("Reports to send back")
+if presenting():
+    st.info("The reports hold the extract's own values: they are not offered while presenting.")
+else:
+    reports = reports_to_send_back(database, settings())
+    names = agency_labels()
+    files = report_file_names(list(reports))
+    chosen = st.selectbox(
+        "Agency", list(reports), format_func=lambda agency: "Rows naming no agency" if agency is None
+        else names.get(agency, agency), key="report_agency")
+    count = reports[chosen].height
+    st.caption(f"{count:,} row{'' if count == 1 else 's'}: its rejected rows and warnings, each with the check's "
+               "rule and what to do. `oversight validate --by-agency DIR` writes every agency's.")
+    download(reports[chosen], files[chosen], "Download its report (CSV)", definition="data-quality")

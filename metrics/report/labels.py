@@ -447,6 +447,23 @@ def columns(table: str, rules: Settings | None = None) -> Columns:
             "example": "Example reason",
             "first_line": "First line",
         },
+        # The catalogue of checks (metrics.extract.checks): its ids are for the downloads.
+        "checks": {
+            "check": None,
+            "severity": Column("Kind", words={"rejected": "Rejected", "warning": "Warning"}),
+            "rule": "Rule",
+            "guidance": "What the supplier should do",
+            "rows": Column("Rows", "%d"),
+            "agencies": Column("Agencies", "%d"),
+        },
+        "checks_by_agency": {
+            "agency_id": None,
+            "agency": "Agency",
+            "check": None,
+            "severity": Column("Kind", words={"rejected": "Rejected", "warning": "Warning"}),
+            "rule": "Rule",
+            "rows": Column("Rows", "%d"),
+        },
         # A row rejected in cascade: the rejected row it went with, whose fixing recovers it.
         "rejected_rows": {**rows, "cause": "Rejected with"},
         "warnings": rows,

@@ -10,12 +10,14 @@ from typing import Any
 
 import polars as pl
 
-from metrics.disclosure.suppression import Counted, Linked, complement
+from metrics.disclosure.suppression import Counted, Linked, complement, suppress_counts
+from metrics.extract.checks import CATALOGUE
 from metrics.extract.root_causes import recovered_text
 from metrics.extract.schema import TABLES_BY_NAME, load_order
 from metrics.measures.docs import MEASURES_DOC, slug
 from metrics.measures.registry import MEASURES
 from metrics.policy import wording
+from metrics.policy.settings import Settings
 from metrics.report.views import Figures, Metric
 
 # Rows of the extract are records of clients and their care: counted like people while presenting.
@@ -276,3 +278,38 @@ def warned_note(warned: pl.DataFrame) -> str:
     """While presenting: how many values are dated after the extract was taken."""
     return (f"{wording.count_text(warned.height)} values are dated after the extract was taken; the rows are not "
             "shown while presenting.")
+
+
+def checks_table(found: pl.DataFrame, rules: Settings, public: bool) -> pl.DataFrame:
+    """Each check of the catalogue that found rows (metrics.extract.checks), in its order: its kind,
+    rule and guidance, the rows it found and how many agencies they name. Rows of the extract are
+    counted like people while presenting."""
+    counted = found.group_by("check").agg(
+        pl.struct("table", "line").n_unique().cast(pl.Int64).alias("rows"),
+        pl.col("agency_id").drop_nulls().n_unique().cast(pl.Int64).alias("agencies"),
+    )
+    by_check = {check: (rows, agencies) for check, rows, agencies in counted.iter_rows()}
+    frame = pl.DataFrame(
+        [{"check": check.id, "severity": check.severity, "rule": check.rule_text(rules), "guidance": check.guidance,
+          "rows": by_check[check.id][0], "agencies": by_check[check.id][1]}
+         for check in CATALOGUE if check.id in by_check],
+        schema={"check": pl.String, "severity": pl.String, "rule": pl.String, "guidance": pl.String,
+                "rows": pl.Int64, "agencies": pl.Int64},
+    )
+    return suppress_counts(frame, ["rows"]).display if public else frame
+
+
+def checks_by_agency(counts: pl.DataFrame, names: Mapping[str, str], rules: Settings, public: bool) -> pl.DataFrame:
+    """The rows each check found per agency (``counts``: check_results.counts_by_agency), agencies by
+    name; rows that name no agency last."""
+    frame = counts.select(
+        "agency_id",
+        pl.col("agency_id").replace_strict(dict(names), default=pl.col("agency_id"))
+        .fill_null("(no agency)").alias("agency"),
+        "check",
+        "severity",
+        pl.col("check").replace_strict({c.id: c.rule_text(rules) for c in CATALOGUE}, return_dtype=pl.String)
+        .alias("rule"),
+        "rows",
+    )
+    return suppress_counts(frame, ["rows"]).display if public else frame
