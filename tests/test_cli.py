@@ -85,7 +85,7 @@ def test_validate_prints_the_root_causes_first_most_rows_recovered_first(tmp_pat
         "1 contacts) of Alpha Recovery; caseload utilization, contact adherence, care-coordination milestones, "
         "time to first contact and orientation training are counted without them.")
     assert [line.split(",")[0] for line in listed[1:10]] == [f"  {rank}. contacts line {line}"
-                                                            for rank, line in zip(range(2, 11), range(5, 14))]
+                                                            for rank, line in zip(range(2, 11), range(5, 14), strict=True)]
     assert listed[10] == "  … and 2 more, each recovering at most 1 row"
 
 
