@@ -41,6 +41,27 @@ def write_extract(folder: Path, tables: dict[str, str]) -> Path:
     return folder
 
 
+# Agency A3 is bad (oversight NOPE): its staff S3 and episode E3 are rejected with it, then the
+# assignment of E1 to S3 and the contact of E1 by S3 (A1's, through E1), and E3's assignment and
+# contact (A3's). For the cascade's tests: the loader's reasons and the root causes.
+BAD_AGENCY_CASCADE = {
+    "agencies": ["A3,Gamma,NOPE,,"],
+    "staff": ["S3,A3,CM,1,2024-01-01,"],
+    "episodes": ["E3,C1,A3,CM,2024-04-01 10:00,no,,2024-04-02,,"],
+    "assignments": ["E1,S3,2024-03-02,", "E3,S1,2024-04-02,"],
+    "contacts": ["K3,E1,S3,2024-03-05 10:00,client,phone", "K4,E3,,2024-04-02 10:00,client,phone"],
+}
+# P1 (line 2) is due before it was issued; P2 escalates P1 and P3 escalates P2; P4 escalates a plan
+# that does not exist.
+PLAN_CHAIN = (
+    "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"
+    "P1,A2,plan_of_action,other,2024-05-01,2024-04-01,,,\n"
+    "P2,A2,corrective_action,other,2024-06-01,2024-07-01,,,P1\n"
+    "P3,A2,corrective_action,other,2024-06-01,2024-07-01,,,P2\n"
+    "P4,A2,corrective_action,other,2024-06-01,2024-07-01,,,P9\n"
+)
+
+
 @pytest.fixture
 def cache(tmp_path, monkeypatch) -> Path:
     """Each test builds its databases in a cache folder of its own."""

@@ -14,7 +14,7 @@ import pytest
 
 from metrics.extract.csvfile import MAX_LINE_BYTES
 from metrics.extract.loader import ExtractError, database_path
-from tests.conftest import BASE_TABLES, rejects, write_extract
+from tests.conftest import BAD_AGENCY_CASCADE, BASE_TABLES, PLAN_CHAIN, rejects, write_extract
 
 # The base extract's first added row lands on this line of its file (header + rows).
 NEXT_LINE = {name: text.count("\n") + 1 for name, text in BASE_TABLES.items()}
@@ -208,13 +208,7 @@ def test_rejected_parent_cascades_through_every_dependant(build):
     # Agency A3 is bad (oversight), so its staff S3 is rejected, and so are the
     # assignment and the contact that name S3, and the episode E3 at that agency
     # with its assignment and contacts.
-    con = build(extra_rows={
-        "agencies": ["A3,Gamma,NOPE,,"],
-        "staff": ["S3,A3,CM,1,2024-01-01,"],
-        "episodes": ["E3,C1,A3,CM,2024-04-01 10:00,no,,2024-04-02,,"],
-        "assignments": ["E1,S3,2024-03-02,", "E3,S1,2024-04-02,"],
-        "contacts": ["K3,E1,S3,2024-03-05 10:00,client,phone", "K4,E3,,2024-04-02 10:00,client,phone"],
-    })
+    con = build(extra_rows=BAD_AGENCY_CASCADE)
     got = {(r[0], r[1]): r[4] for r in rejects(con)}
     assert got == {
         ("agencies", 4): "not one of: BHD, DCTS",
@@ -259,12 +253,7 @@ def test_a_row_naming_a_missing_agency_has_none(build):
 
 
 def test_a_plan_rejected_through_the_plan_it_escalates_names_it_as_its_cause(build):
-    con = build(replace={"action_plans": (
-        "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"
-        "P1,A2,plan_of_action,other,2024-05-01,2024-04-01,,,\n"
-        "P2,A2,corrective_action,other,2024-06-01,2024-07-01,,,P1\n"
-        "P3,A2,corrective_action,other,2024-06-01,2024-07-01,,,P2\n"
-        "P4,A2,corrective_action,other,2024-06-01,2024-07-01,,,P9\n")})
+    con = build(replace={"action_plans": PLAN_CHAIN})
     assert con.execute("SELECT line, cause_table, cause_line, agency_id FROM rejects ORDER BY line").fetchall() == [
         (2, None, None, "A2"), (3, "action_plans", 2, "A2"), (4, "action_plans", 3, "A2"), (5, None, None, "A2")]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.extract.root_causes import recovered_text, root_causes
+from tests.conftest import BAD_AGENCY_CASCADE, PLAN_CHAIN
 
 
 def causes(con) -> list[tuple]:
@@ -65,13 +66,7 @@ def test_a_cause_reaches_every_generation_and_every_agency_it_touches(build):
     # Agency A3 (agencies line 4) is bad: its staff S3 and its episode E3 go with it; then the
     # assignment of E1 to S3 and the contact of E1 by S3 (both of A1, through episode E1), and the
     # assignment and contact of E3 (A3). 1 agency + 1 staff + 1 episode + 2 assignments + 2 contacts.
-    con = build(extra_rows={
-        "agencies": ["A3,Gamma,NOPE,,"],
-        "staff": ["S3,A3,CM,1,2024-01-01,"],
-        "episodes": ["E3,C1,A3,CM,2024-04-01 10:00,no,,2024-04-02,,"],
-        "assignments": ["E1,S3,2024-03-02,", "E3,S1,2024-04-02,"],
-        "contacts": ["K3,E1,S3,2024-03-05 10:00,client,phone", "K4,E3,,2024-04-02 10:00,client,phone"],
-    })
+    con = build(extra_rows=BAD_AGENCY_CASCADE)
     assert causes(con) == [
         ("agencies", 4, "oversight", 7,
          [("agencies", 1), ("staff", 1), ("episodes", 1), ("assignments", 2), ("contacts", 2)], ["A1", "A3"]),
@@ -81,12 +76,7 @@ def test_a_cause_reaches_every_generation_and_every_agency_it_touches(build):
 def test_a_chain_of_plans_goes_back_to_the_first(build):
     # P1 (line 2) is due before it was issued; P2 escalates P1 and P3 escalates P2: fixing P1 recovers
     # all three. P4 escalates a plan that does not exist: a cause of its own.
-    con = build(replace={"action_plans": (
-        "plan_id,agency_id,kind,source,issued_on,due_on,response_on,completed_on,parent_plan_id\n"
-        "P1,A2,plan_of_action,other,2024-05-01,2024-04-01,,,\n"
-        "P2,A2,corrective_action,other,2024-06-01,2024-07-01,,,P1\n"
-        "P3,A2,corrective_action,other,2024-06-01,2024-07-01,,,P2\n"
-        "P4,A2,corrective_action,other,2024-06-01,2024-07-01,,,P9\n")})
+    con = build(replace={"action_plans": PLAN_CHAIN})
     assert causes(con) == [
         ("action_plans", 2, "due_on", 3, [("action_plans", 3)], ["A2"]),
         ("action_plans", 5, "parent_plan_id", 1, [("action_plans", 1)], ["A2"]),
