@@ -34,6 +34,7 @@ LAZILY_IMPORTED = (
     "pyarrow.pandas_compat",
     "pyarrow.vendored.version",  # by pyarrow's bridge to pandas, at its first use
     "scipy.optimize",
+    "scipy.stats",  # by metrics.measures.stats, at its first interval or test
     "holidays.countries",
     "plotly.io",
     "plotly.tools",

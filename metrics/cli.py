@@ -44,13 +44,18 @@ class Unreportable(ExtractError):
 
 
 @contextmanager
-def _progress_bar() -> Iterator[BuildProgress]:
-    """A bar on the terminal following a build's steps (the loader's progress callback), gone
-    once the build is done; nothing is drawn when the output is not a terminal."""
+def _progress_bar() -> Iterator[BuildProgress | None]:
+    """A bar following a build's steps (the loader's progress callback) on the terminal's error
+    stream, gone once the build is done. None when that is no terminal: a script reading the
+    command's output gets its text alone, not even the blank line a finished bar leaves."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
-                  TimeElapsedColumn(), transient=True) as bar:
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("building", total=None, step="")
 
         def step(what: str, done: int, total: int) -> None:
