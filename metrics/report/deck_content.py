@@ -91,6 +91,11 @@ def chart_rows(measure: str, frame: pl.DataFrame, con: duckdb.DuckDBPyConnection
     return frame
 
 
+def _oversight(slide: Slide) -> str:
+    """BHD or DCTS: the oversight of the page that shows the slide's measure."""
+    return OVERSIGHT_OF_PAGE[BY_NAME[slide.measure].page or ""]
+
+
 def _slides(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None) -> tuple[Slide, ...]:
     """The registry's slides of the oversights the deck's agencies fall under, and of the tables
     the extract has: a deck for a BHD agency has no page of DCTS programs, nor a deck of an extract
@@ -104,7 +109,7 @@ def _slides(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None) ->
     tables = set(summary.filter(pl.col("present"))["table"].to_list())
     return tuple(
         slide for slide in SLIDES
-        if OVERSIGHT_OF_PAGE[BY_NAME[slide.measure].page or ""] in oversights
+        if _oversight(slide) in oversights
         and all(set(BY_NAME[name].needs) <= tables
                 for name in (slide.measure, HEADLINE_BY_KEY[slide.headline].measure))
     )
@@ -122,7 +127,9 @@ def _page(con: duckdb.DuckDBPyConnection, slide: Slide, filters: Filters, earlie
     left_out_note = hidden_note(left_out, labels) if not left_out.is_empty() else None
 
     compute = BY_NAME[headline.measure].compute
-    now = headline_value(headline, compute(con, counted), public=True)
+    # Most slides draw the rows their headline counts: those are computed once.
+    counted_rows = rows.drop(ROW) if headline.measure == slide.measure else compute(con, counted)
+    now = headline_value(headline, counted_rows, public=True)
     then = headline_value(headline, compute(con, headline_filters(earlier, headline)), public=True)
     change = change_text(headline, now, then)
     # A slide is explained by its headline's measure.
@@ -214,7 +221,7 @@ def deck_content(
     parts = tuple(
         (OVERSIGHT_NAMES[oversight], titles)
         for oversight in OVERSIGHT_NAMES
-        if (titles := tuple(s.title for s in slides if OVERSIGHT_OF_PAGE[BY_NAME[s.measure].page or ""] == oversight))
+        if (titles := tuple(s.title for s in slides if _oversight(s) == oversight))
     )
     return DeckContent(
         quarter=quarter,
