@@ -22,7 +22,7 @@ from metrics.extract.loader import BuildProgress, database_path, read_report
 from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
 from metrics.extract.root_causes import root_causes
 from metrics.policy.quarters import Quarter
-from metrics.report import DECK_FORMATS, DeckFormat
+from metrics.report import DECK_FORMATS, REPORT_FORMATS, DeckFormat
 from metrics.report.export import write_all, write_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +108,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if args.by_agency:
             from metrics.report.agency_reports import write_agency_reports
 
-            written = write_agency_reports(con, Path(args.by_agency))
+            written = write_agency_reports(con, Path(args.by_agency), format=args.report_format)
     print(f"{'table':<22} {'file':<28} {'read':>10} {'accepted':>10} {'rejected':>9} {'warnings':>9} {'blank':>6}")
     for report in reports:
         file = Path(report.file).name if report.file is not None else "(absent, optional)"
@@ -138,7 +138,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"\nrejected rows written to {args.rejects}")
     if args.by_agency:
         print(f"\na report per agency to send back, its rejected rows and warnings with the rule and what to do: "
-              f"{len(written)} files in {args.by_agency}")
+              f"{len(written)} {args.report_format.upper()} files in {args.by_agency}")
     if empty:
         print(f"\nerror: no accepted rows in the core table{'s' if len(empty) > 1 else ''} "
               f"{', '.join(empty)}: there is nothing to report on", file=sys.stderr)
@@ -402,8 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--extract", required=True)
     validate.add_argument("--rejects", help="write every rejected row to this CSV file")
     validate.add_argument("--by-agency", metavar="DIR",
-                          help="write a CSV per agency of its rejected rows and warnings, with each check's rule and "
-                               "what the supplier should do, into this folder")
+                          help="write a report per agency of its rejected rows and warnings, with each check's rule "
+                               "and what the supplier should do, into this folder")
+    validate.add_argument("--report-format", choices=REPORT_FORMATS, default="csv",
+                          help="with --by-agency: csv (the default), or xlsx for a workbook per agency, its counts per "
+                               "check on a first sheet")
     validate.set_defaults(run=cmd_validate)
 
     measures = commands.add_parser("metrics", help="write every measure as CSV files")

@@ -5,7 +5,8 @@ format), dates as dates, text as text (never read as a formula or a link: no cel
 anything, as in the CSVs of ``metrics.report.export``). In a public table a count shown as
 "<11" or "*" stays text and every other count is a number. The first sheet, "About these
 figures", names the extract, the report date, the filters and the mode the figures were made
-in, and each table's measure with its definition in one sentence.
+in, and each table's measure with its definition in one sentence. Columns of long text (a rule, a
+reason) are kept to a readable width, their text wrapped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 SHEET_NAME_MAX = 31  # Excel's limit
+# A text column with a value longer than this many characters is kept to WRAPPED_WIDTH_PIXELS, wrapped:
+# fitted to its longest value, a sentence would push the other columns out of view.
+WRAP_AT_CHARS = 60
+WRAPPED_WIDTH_PIXELS = 430
 # A count as a public table shows it: the number, "<11" or "*".
 _COUNT_TEXT = r"^(\d+|<\d+|\*)$"
 _WORKBOOK_OPTIONS = {
@@ -55,15 +60,20 @@ def sheet_names(names: Iterable[str], taken: Iterable[str] = (ABOUT_SHEET,)) -> 
     return sheets
 
 
-def workbook(tables: dict[str, pl.DataFrame], about: dict[str, str], definitions: dict[str, str]) -> bytes:
+def workbook(tables: dict[str, pl.DataFrame], about: dict[str, str] | None = None,
+             definitions: dict[str, str] | None = None, *, counts_as_numbers: bool = True) -> bytes:
     """The .xlsx file of ``tables`` (name -> table, in order), after a sheet listing ``about``
-    (item -> value) and, for each table, its definition (``definitions``, by table name)."""
+    (item -> value) and, for each table, its definition (``definitions``, by table name); without
+    ``about``, the tables alone. ``counts_as_numbers``: a text column holding only counts (a public
+    table's, "<11" among them) has its numbers written as numbers; off for tables of an extract's
+    own values, where a text "007" is not the number 7."""
     buffer = io.BytesIO()
     book = Workbook(buffer, _WORKBOOK_OPTIONS)
-    sheets = sheet_names(tables)
-    _about_sheet(book, about, {name: definitions.get(name, "") for name in tables}, sheets)
+    sheets = sheet_names(tables, taken=() if about is None else (ABOUT_SHEET,))
+    if about is not None:
+        _about_sheet(book, about, {name: (definitions or {}).get(name, "") for name in tables}, sheets)
     for name, frame in tables.items():
-        _table_sheet(book, sheets[name], frame)
+        _table_sheet(book, sheets[name], frame, counts_as_numbers)
     book.close()
     return buffer.getvalue()
 
@@ -91,7 +101,7 @@ def _about_sheet(book: Workbook, about: dict[str, str], definitions: dict[str, s
             sheet.write_string(row, 1, definition, wrapped)
 
 
-def _table_sheet(book: Workbook, sheet_name: str, frame: pl.DataFrame) -> None:
+def _table_sheet(book: Workbook, sheet_name: str, frame: pl.DataFrame, counts_as_numbers: bool) -> None:
     if frame.width == 0:
         book.add_worksheet(sheet_name)
         return
@@ -102,18 +112,25 @@ def _table_sheet(book: Workbook, sheet_name: str, frame: pl.DataFrame) -> None:
         + [pl.col(name).cast(pl.String) for name, dtype in frame.schema.items()
            if isinstance(dtype, pl.Categorical | pl.Enum)]
     )
+    wrapped = [name for name, dtype in frame.schema.items()
+               if dtype == pl.String and (frame[name].str.len_chars() > WRAP_AT_CHARS).any()]
     frame.write_excel(
         book,
         sheet_name,
         table_style="Table Style Light 1",
-        column_formats={name: PERCENT_FORMAT for name, dtype in frame.schema.items()
-                        if name in PERCENT_COLUMNS and dtype.is_numeric()},
+        column_formats={
+            **{name: PERCENT_FORMAT for name, dtype in frame.schema.items()
+               if name in PERCENT_COLUMNS and dtype.is_numeric()},
+            **{name: {"text_wrap": True} for name in wrapped},
+        },
         dtype_formats={pl.Date: DATE_FORMAT, pl.Datetime: DATETIME_FORMAT},
         float_precision=2,
         autofit=True,
+        column_widths=dict.fromkeys(wrapped, WRAPPED_WIDTH_PIXELS),
         freeze_panes=(1, 0),
     )
-    _counts_as_numbers(book.get_worksheet_by_name(sheet_name), frame)
+    if counts_as_numbers:
+        _counts_as_numbers(book.get_worksheet_by_name(sheet_name), frame)
 
 
 def _counts_as_numbers(sheet: Any, frame: pl.DataFrame) -> None:
