@@ -5,7 +5,7 @@ import streamlit as st
 
 import metrics.report.views.data_quality as view
 from dashboard.auth import session_access
-from dashboard.components import download, metric_row, table, table_with_definition
+from dashboard.components import XLSX, download, metric_row, report_dated, table, table_with_definition
 from dashboard.data import (
     check_counts,
     check_findings,
@@ -23,7 +23,7 @@ from dashboard.data import (
 from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels
 from metrics.policy.settings import settings
-from metrics.report.agency_reports import report_file_names
+from metrics.report.agency_reports import report_file_names, report_summary, report_workbook
 from metrics.report.labels import columns
 
 # Four lines of text a row in the root causes table.
@@ -124,11 +124,24 @@ if presenting():
 else:
     reports = reports_to_send_back(database, settings())
     names = agency_labels()
-    files = report_file_names(list(reports))
     chosen = st.selectbox(
         "Agency", list(reports), format_func=lambda agency: "Rows naming no agency" if agency is None
         else names.get(agency, agency), key="report_agency")
     count = reports[chosen].height
     st.caption(f"{count:,} row{'' if count == 1 else 's'}: its rejected rows and warnings, each with the check's "
-               "rule and what to do. `oversight validate --by-agency DIR` writes every agency's.")
-    download(reports[chosen], files[chosen], "Download its report (CSV)", definition="data-quality")
+               "rule and what to do; the workbook counts them per check on its first sheet. "
+               "`oversight validate --by-agency DIR [--report-format xlsx]` writes every agency's.")
+    summary = report_summary(check_counts(database, settings()), chosen, settings())
+    # Side by side, wrapping onto two lines when the page is narrow.
+    with st.container(horizontal=True):
+        download(reports[chosen], report_file_names(list(reports))[chosen], "Download its report (CSV)",
+                 definition="data-quality")
+        st.download_button(
+            "Download its report (Excel)",
+            report_workbook(summary, reports[chosen]),
+            file_name=report_dated(report_file_names(list(reports), "xlsx")[chosen]),
+            mime=XLSX,
+            on_click="ignore",
+            icon=":material/table_view:",
+            key="download-agency-report-xlsx",
+        )
