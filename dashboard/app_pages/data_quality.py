@@ -143,5 +143,5 @@ else:
             mime=XLSX,
             on_click="ignore",
             icon=":material/table_view:",
-            key="download-agency-report-xlsx",
+            key="agency_report_xlsx",
         )
