@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from metrics.extract.extracts import Building, ExtractsFolder, complete_extracts, dated, incomplete
+from metrics.extract.extracts import (
+    Building,
+    ExtractsFolder,
+    Failed,
+    Served,
+    complete_extracts,
+    dated,
+    incomplete,
+)
 from metrics.extract.loader import COMPUTED_STEP, build_database, database_path
 from tests.conftest import BASE_TABLES, write_extract
 
@@ -166,6 +174,57 @@ def test_the_current_extract_stays_served_while_a_newer_builds(tmp_path, cache):
     watcher.stop()
     served = watcher.served()
     assert served is not None and served.folder.name == "2026-11-30" and watcher.state().building is None
+
+
+def test_the_extract_served_before_a_switch_is_the_previous_at_once(tmp_path, cache):
+    extract(tmp_path, "2026-10-31")
+    builds: list[str] = []
+
+    def build(folder: Path, progress) -> Path:
+        builds.append(folder.name)
+        return database_path(folder, progress)
+
+    watcher = ExtractsFolder(tmp_path, quiet=0, build=build)
+    first = watcher.check().served
+    assert watcher.previous() is None and watcher.build_previous() is None  # nothing older
+    extract(tmp_path, "2026-11-30")
+    watcher.check()
+    assert watcher.previous() == first  # its database built already
+    assert watcher.build_previous() == first
+    assert builds == ["2026-10-31", "2026-11-30"]
+
+
+def test_the_previous_of_a_folder_of_several_is_built_in_the_background(tmp_path, cache):
+    for name in ("2026-09-30", "2026-10-31", "2026-11-30"):
+        extract(tmp_path, name)
+    watcher = ExtractsFolder(tmp_path, quiet=0, look_every=0.05)
+    served = watcher.check().served
+    assert served is not None and served.folder.name == "2026-11-30"
+    assert watcher.previous() is None  # only the newest is built at start
+    watcher.start()  # the watcher's thread builds the one before it first
+    deadline = time.monotonic() + 30
+    while not isinstance(watcher.previous(), Served) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    watcher.stop()
+    previous = watcher.previous()
+    assert isinstance(previous, Served) and previous.folder.name == "2026-10-31" and previous.database.exists()
+    assert watcher.state().served == served
+
+
+def test_a_previous_that_cannot_be_loaded_gives_way_to_an_older_one(tmp_path, cache):
+    extract(tmp_path, "2026-09-30")
+    extract(tmp_path, "2026-10-31", tables=dict(BASE_TABLES, contacts="contact_id,episode_id\nK1,E1\n"))
+    extract(tmp_path, "2026-11-30")
+    watcher = ExtractsFolder(tmp_path, quiet=0)
+    watcher.check()
+    previous = watcher.build_previous()
+    assert isinstance(previous, Served) and previous.folder.name == "2026-09-30"
+    assert watcher.state().failures == ()  # an older extract's failure is not the served one's news
+    # With nothing older that loads, the page says why the one before could not be loaded.
+    (tmp_path / "2026-09-30" / "contacts.csv").write_text("contact_id,episode_id\nK1,E1\n", encoding="utf-8")
+    failed = watcher.build_previous()
+    assert isinstance(failed, Failed) and failed.folder.name == "2026-10-31"
+    assert failed.words().startswith("The extract of 31 October 2026 (folder 2026-10-31) could not be loaded")
 
 
 def test_the_loader_tells_its_progress_table_by_table(tmp_path):

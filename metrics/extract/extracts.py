@@ -14,6 +14,11 @@ published whole) and then served; a build that fails, or an extract with a core 
 single accepted row, leaves the one served before in place, and the failure is kept, in words, until
 the folder changes. ``ExtractsFolder.start`` looks again every ``look_every`` seconds in a thread of
 its own, so that a new extract is built while the current one stays served.
+
+The **previous** extract, which the data-quality page compares the served one with, is the newest
+complete one older than it that loads. The one served before a switch is it at once (its database is
+built); otherwise (a server started on a folder of several) the same thread builds it in the
+background, one build at a time, never while a page waits.
 """
 
 from __future__ import annotations
@@ -198,6 +203,7 @@ class ExtractsFolder:
         self._served: Served | None = None
         self._building: Building | None = None
         self._failures: dict[Path, Failed] = {}
+        self._previous: Served | Building | Failed | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -230,15 +236,40 @@ class ExtractsFolder:
         return self.state()
 
     def _try(self, candidate: Candidate, current: str | None, progress: BuildProgress | None) -> bool:
+        def show(building: Building) -> None:
+            self._building = building
+
+        started = time.monotonic()
+        loaded = self._load(candidate, current, progress, show)
+        with self._lock:
+            self._building = None
+            if isinstance(loaded, Failed):
+                self._failures[candidate.folder] = loaded
+            else:
+                if self._served is not None and self._served.order < loaded.order:
+                    self._previous = self._served  # built already: the comparison needs no build
+                self._served = loaded
+                self._failures.pop(candidate.folder, None)
+        if isinstance(loaded, Failed):
+            log.warning("%s; still serving %s", loaded.words(), self._served.name if self._served else "nothing")
+            return False
+        log.info("serving %s (built in %.1f s)", loaded.name, time.monotonic() - started)
+        return True
+
+    def _load(self, candidate: Candidate, current: str | None, progress: BuildProgress | None,
+              show: Callable[[Building], None]) -> Served | Failed:
+        """Build ``candidate`` and make sure it has something to report on; each step is shown (``show``,
+        called under the lock) and told to ``progress``."""
         started = time.monotonic()
         with self._lock:
-            self._building = Building(candidate.folder, candidate.taken_on, started=started)
+            show(Building(candidate.folder, candidate.taken_on, started=started))
         log.info("building %s", candidate.name)
 
         def step(what: str, done: int, total: int) -> None:
+            building = Building(candidate.folder, candidate.taken_on, what, done, total, started)
             with self._lock:
-                self._building = Building(candidate.folder, candidate.taken_on, what, done, total, started)
-            log.info("%s", self._building.words())
+                show(building)
+            log.info("%s", building.words())
             if progress is not None:
                 progress(what, done, total)
 
@@ -258,20 +289,52 @@ class ExtractsFolder:
             else:
                 log.exception("building %s failed", candidate.name)
                 message = "the build stopped on an internal error (the server's log has the details)"
-            failed = Failed(candidate.folder, candidate.taken_on, message, _fingerprint(candidate.folder))
-            with self._lock:
-                self._building = None
-                self._failures[candidate.folder] = failed
-            log.warning("%s; still serving %s", failed.words(),
-                        self._served.name if self._served else "nothing")
-            return False
-        served = Served(candidate.folder, candidate.taken_on, database, _fingerprint(candidate.folder) or current or "")
+            return Failed(candidate.folder, candidate.taken_on, message, _fingerprint(candidate.folder))
+        return Served(candidate.folder, candidate.taken_on, database, _fingerprint(candidate.folder) or current or "")
+
+    def previous(self) -> Served | Building | Failed | None:
+        """The extract before the served one, to compare it with: the newest complete extract older than
+        it that loads, once built (``Served``), while it is built (``Building``), or why the newest older
+        one could not be loaded when none older loads (``Failed``); None when the folder holds no complete
+        extract older than the served one, or nothing is served."""
         with self._lock:
-            self._served = served
-            self._building = None
-            self._failures.pop(candidate.folder, None)
-        log.info("serving %s (built in %.1f s)", served.name, time.monotonic() - started)
-        return True
+            previous = self._previous
+            served = self._served
+        if served is None or previous is None or previous.order >= served.order:
+            return None
+        return previous
+
+    def build_previous(self, progress: BuildProgress | None = None) -> Served | Building | Failed | None:
+        """Find the extract before the served one and build it when it is not built yet (the watcher's
+        thread calls it; one built before is found in the loader's cache at once), then ``previous()``.
+        One build at a time, with ``check``'s; an older one that failed is tried again once it changes."""
+        with self._looking:
+            served, known = self.served(), self.previous()
+            if served is None:
+                return None
+            found: Served | Failed | None = None
+            for candidate in complete_extracts(self.root, self.quiet):
+                if candidate.order >= served.order:
+                    continue
+                current = _fingerprint(candidate.folder)
+                if isinstance(known, Served) and known.folder == candidate.folder and known.fingerprint == current:
+                    return known
+                failed = self._failures.get(candidate.folder)
+                if failed is None or failed.fingerprint != current:
+                    loaded = self._load(candidate, current, progress, self._show_previous)
+                    if isinstance(loaded, Served):
+                        found = loaded
+                        break
+                    log.warning("%s (the extract before the one served)", loaded.words())
+                    with self._lock:
+                        self._failures[candidate.folder] = failed = loaded
+                found = found or failed  # the newest older one's failure, unless an older one loads
+            with self._lock:
+                self._previous = found
+        return self.previous()
+
+    def _show_previous(self, building: Building) -> None:
+        self._previous = building
 
     def start(self) -> None:
         """Look again every ``look_every`` seconds in a thread of the process (started once)."""
@@ -289,7 +352,15 @@ class ExtractsFolder:
             thread.join()
 
     def _keep_looking(self) -> None:
-        while not self._stop.wait(self.look_every):
+        while True:
+            # The extract before the served one first: a server started on a folder of several has
+            # built only the newest.
+            try:
+                self.build_previous()
+            except Exception:
+                log.exception("building the extract before the one served in %s failed", self.root)
+            if self._stop.wait(self.look_every):
+                return
             try:
                 self.check()
             except Exception:  # a folder unreadable for a moment: look again later
