@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics.extract import quality
 from metrics.extract.check_results import counts_by_agency, findings
-from metrics.extract.extracts import ExtractsFolder, Served, options_from_environment, watched
+from metrics.extract.extracts import Building, ExtractsFolder, Failed, Served, options_from_environment, watched
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import database_path
 from metrics.extract.quality import extract_span
@@ -28,6 +28,7 @@ from metrics.measures.worklists import WORKLIST_BY_NAME, now_filters
 from metrics.policy.filters import Filters
 from metrics.policy.settings import Settings, settings
 from metrics.report.agency_reports import agency_reports
+from metrics.report.changes import Changes, compare
 from metrics.store import db
 from metrics.store.cache import kept
 
@@ -173,3 +174,21 @@ def drawn_sample(database: str, agency_id: str, review_year: int, seed: int, fil
 def _drawn_sample(database: str, filters: Filters, settings: Settings, agency_id: str, review_year: int,
                   seed: int) -> Sample:
     return documentation_sample(db.connect_database(Path(database)), agency_id, review_year, seed, filters)
+
+
+def previous_extract() -> Served | Building | Failed | None:
+    """With a folder of extracts, the one before the extract this page run is drawn from, to compare it
+    with (built in the background: ``ExtractsFolder.build_previous``); None when one extract is served
+    or the folder holds none older."""
+    folder = extracts_folder()
+    if folder is None:
+        return None
+    previous = folder.previous()
+    # Just after a switch the folder's previous may be the extract this run still shows.
+    return previous if previous is not None and previous.order < _served(folder).order else None
+
+
+@kept(maxsize=4)
+def extract_changes(previous: str, database: str, rules: Settings) -> Changes:
+    """What changed between the previous extract's database and this one's (metrics.report.changes)."""
+    return compare(db.connect_database(Path(previous)), db.connect_database(Path(database)), rules)

@@ -223,6 +223,35 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_changes(args: argparse.Namespace) -> int:
+    from metrics.policy.settings import settings
+    from metrics.report.changes import compare
+    from metrics.report.views.changes import summary_text
+
+    new_dir, old_dir = Path(args.extract), Path(args.since)
+    for extract in (old_dir, new_dir):
+        with _progress_bar() as step:  # the build, when the extract has not been built yet
+            database_path(extract, progress=step)
+    with _database(old_dir) as old, _database(new_dir) as new:
+        for con, option, folder in ((old, "--since", args.since), (new, "--extract", args.extract)):
+            try:
+                _refuse_nothing_to_report(con)
+            except Unreportable as error:
+                raise Unreportable(f"{option} {folder}: {error}") from None
+        old_taken, new_taken = (dt.date.fromisoformat(extract_info(c)["extract_date"]) for c in (old, new))
+        if old_taken > new_taken:
+            raise Unreportable(f"--since {args.since} was taken on {old_taken.isoformat()}, after --extract "
+                               f"{args.extract} ({new_taken.isoformat()}): --since names the older extract")
+        changes = compare(old, new, settings())
+    paths = write_all(changes.files(), Path(args.out))
+    months = changes.months
+    print(f"changes from the extract of {old_taken.isoformat()} to that of {new_taken.isoformat()} written to "
+          f"{args.out}: {len(paths)} files (figures of {months[0]:%B %Y} to {months[-1]:%B %Y}, both counted as of "
+          f"{old_taken.isoformat()})")
+    print(summary_text(changes))
+    return EXIT_OK
+
+
 def cmd_worklists(args: argparse.Namespace) -> int:
     from metrics.measures.worklists import worklists
     from metrics.policy.filters import Filters
@@ -416,6 +445,12 @@ def build_parser() -> argparse.ArgumentParser:
                                "setting default_report_date names)")
     measures.add_argument("--out", required=True, help="folder for the CSV files")
     measures.set_defaults(run=cmd_metrics)
+
+    changes = commands.add_parser("changes", help="what changed since an earlier extract: rows, checks, past figures")
+    changes.add_argument("--extract", required=True, help="the newer extract")
+    changes.add_argument("--since", required=True, metavar="EXTRACT", help="the older extract to compare it with")
+    changes.add_argument("--out", required=True, help="folder for the CSV files")
+    changes.set_defaults(run=cmd_changes)
 
     lists = commands.add_parser("worklists", help="write who needs what now: referrals waiting, contacts due")
     lists.add_argument("--extract", required=True)

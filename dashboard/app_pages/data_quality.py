@@ -3,6 +3,7 @@ warning, what each check of the catalogue found, the reports to send back, and t
 
 import streamlit as st
 
+import metrics.report.views.changes as changes_view
 import metrics.report.views.data_quality as view
 from dashboard.auth import session_access
 from dashboard.components import XLSX, download, metric_row, report_dated, table, table_with_definition
@@ -12,9 +13,12 @@ from dashboard.data import (
     database_key,
     date_range,
     empty_core_tables,
+    extract_changes,
     extract_dir,
     extract_info,
+    extracts_folder,
     load_summary,
+    previous_extract,
     rejects,
     reports_to_send_back,
     root_causes,
@@ -22,6 +26,7 @@ from dashboard.data import (
 )
 from dashboard.presenting import as_shown, presenting
 from dashboard.state import agency_labels
+from metrics.extract.extracts import Building, Failed, Served
 from metrics.policy.settings import settings
 from metrics.report.agency_reports import report_file_names, report_summary, report_workbook
 from metrics.report.labels import columns
@@ -117,6 +122,54 @@ else:
           "checks_by_agency.csv",
           column_config={**labels, "rule": st.column_config.TextColumn(labels["rule"], width=520)},
           definition="data-quality", row_height=CAUSE_ROW_HEIGHT)
+
+st.subheader("Since the previous extract")
+
+
+@st.fragment(run_every=1)
+def _previous_being_built() -> None:
+    """Its progress, until it is built: then the whole page again, with the comparison."""
+    now = previous_extract()
+    if not isinstance(now, Building):
+        st.rerun(scope="app")
+    st.progress(now.fraction, text=f"{now.words()} It is the extract before this one, to compare it with.")
+
+
+previous = previous_extract()
+if isinstance(previous, Served):
+    changes = extract_changes(str(previous.database), database, settings())
+    names = agency_labels()
+    st.caption(changes_view.caption(changes, previous.name))
+    (st.success if changes.unchanged else st.info)(changes_view.summary_text(changes))
+    st.markdown("**Accepted rows per table**")
+    table(changes_view.rows_by_table(changes, presenting()), "rows_by_table.csv",
+          column_config=changes_view.columns("rows_by_table", presenting()), definition="since-the-previous-extract")
+    st.markdown("**Rows found by each check**")
+    table(changes_view.checks(changes, settings(), presenting()), "checks_changed.csv",
+          column_config=changes_view.columns("checks", presenting()), definition="since-the-previous-extract",
+          row_height=CAUSE_ROW_HEIGHT)
+    if presenting():
+        st.info("By agency, the rows add up to the figures above and would give hidden ones back: not shown while "
+                "presenting.")
+    else:
+        st.markdown("**By agency, where they changed**")
+        table(changes_view.rows_by_agency(changes, names), "rows_by_agency.csv",
+              column_config=changes_view.columns("rows_by_agency", False), definition="since-the-previous-extract")
+        table(changes_view.checks_by_agency(changes, names, settings()), "checks_by_agency_changed.csv",
+              column_config=changes_view.columns("checks_by_agency", False), definition="since-the-previous-extract")
+    st.markdown("**Figures of past months that moved**")
+    if changes.figures.is_empty():
+        st.success("No figure of the months compared moved.")
+    else:
+        table(changes_view.figures(changes, names, settings(), presenting()), "figures_changed.csv",
+              column_config=changes_view.columns("figures_changed", presenting()),
+              definition="since-the-previous-extract")
+elif isinstance(previous, Building):
+    _previous_being_built()
+elif isinstance(previous, Failed):
+    st.warning(f"{previous.words()}: there is nothing to compare this extract with.", icon=":material/sync_problem:")
+else:
+    st.info(changes_view.no_previous_text(extracts_folder() is not None))
 
 st.subheader("Reports to send back")
 if presenting():
