@@ -176,12 +176,16 @@ def figures(changes: Changes, names: Mapping[str, str], rules: Settings, public:
         pl.col("figure").replace_strict(labels, return_dtype=pl.String).alias("label"),
         "old_met", "old_due", "old_value", "new_met", "new_due", "new_value", "rows_old", "rows_new", "rows_added",
     )
+    # Before and now come first on the screen; the numbers they are written from follow, for the download.
+    first = ["month", "agency_id", "agency", "figure", "label", "before", "now"]
     if not public:
-        return shown.with_columns(_side("old", False), _side("new", False))
+        shown = shown.with_columns(_side("old", False), _side("new", False))
+        return shown.select(*first, *[c for c in shown.columns if c not in first])
     for side in ("old", "new"):
         shown = suppress_rates(shown, f"{side}_met", f"{side}_due", [f"{side}_value"]).display
     rows = _change_lines(shown.select(pl.col("rows_old").alias("old"), pl.col("rows_new").alias("new")))
+    # The rates are in words already; their counts would say how many periods or referrals moved.
     return shown.with_columns(
         _side("old", True), _side("new", True),
         rows["old"].alias("rows_old"), rows["new"].alias("rows_new"), rows["difference"].alias("rows_added"),
-    ).drop("old_met", "old_due", "new_met", "new_due")
+    ).select(*first, "rows_old", "rows_new", "rows_added")
