@@ -8,6 +8,8 @@ PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export OVERSIGHT_CACHE_DIR ?= $(CURDIR)/data/cache
+# Processes running the tests side by side: two keep `make test` within its time on two cores.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench clean
 
@@ -35,7 +37,7 @@ $(SYSTEM_FILES):
 	$(SUDO) apt-get install -y -qq --no-install-recommends $(call package_of,$@)
 
 test: $(BIN)/oversight $(DEMO)/agencies.csv $(SYSTEM_FILES)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The style, the import contracts and the types; `make test` runs the last two as well.
 lint: $(BIN)/oversight
