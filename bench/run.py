@@ -15,8 +15,10 @@ memory reported (the child's maximum resident set, from ``os.wait4``) belongs to
 - ``metrics``: ``oversight metrics`` on the database just built (cold process, built database).
 - ``page:<name>``: the data of one dashboard page, computed through ``dashboard.data`` (the
   ``st.cache_data`` functions the pages call, run outside Streamlit) with the sidebar's default
-  filters: *cold* is the first computation in a fresh process, *warm* the median of three
-  repeats of the same calls, which the dashboard's cache answers. Drawing (Plotly, Streamlit
+  filters: *cold* is the first computation in a fresh process that has imported what the
+  server imports before serving anyone (``dashboard.serve.import_what_pages_use``: a visitor
+  never waits on SciPy's first import), *warm* the median of three repeats of the same calls,
+  which the dashboard's cache answers. Drawing (Plotly, Streamlit
   elements) is not included; ``bench/pages.py`` times whole AppTest page runs.
 - ``deck:pdf`` / ``deck:pptx``: the whole quarterly deck of the latest quarter the extract
   covers (``metrics.report.deck.build_deck``, every chart drawn), on the built database.
@@ -84,8 +86,8 @@ def measure_pages() -> list[str]:
 PAGES = ["overview", "worklists", *measure_pages(), "data_quality"]
 RSC_LEVELS = ("RSC-I", "RSC-F")
 
-# The issue's targets, judged at scale 100.
-TARGET_LOAD_RATIO = 3.0
+# The issues' targets, judged at scale 100 (loading: issue 16's 10×, where issue 6 asked for 3×).
+TARGET_LOAD_RATIO = 10.0
 TARGET_PAGE_COLD = 2.0
 TARGET_PAGE_WARM = 0.2
 TARGET_METRICS = 30.0
@@ -182,6 +184,9 @@ def child_page(extract: str, page: str) -> dict:
     os.environ["OVERSIGHT_EXTRACT"] = extract
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)  # st.cache_data warns that it runs without a Streamlit runtime
+    from dashboard.serve import import_what_pages_use
+
+    import_what_pages_use()
     calls = _page_calls(page)
     start = time.perf_counter()
     calls()
@@ -208,7 +213,9 @@ def child_background(root: str, incoming: str, name: str) -> dict:
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)  # st.cache_data warns that it runs without a Streamlit runtime
     from dashboard import data
+    from dashboard.serve import import_what_pages_use
 
+    import_what_pages_use()
     folder = data.extracts_folder()
     assert folder is not None
     first = folder.check().served  # built before anything is served, as `oversight serve --extracts` does
@@ -254,6 +261,9 @@ def _as_of(con):
 def child_adherence(extract: str) -> dict:
     import duckdb
     import polars as pl
+
+    # Imported before the clock starts, as the server does: the first interval would import it.
+    import scipy.stats  # noqa: F401
 
     from metrics.extract.loader import database_path
     from metrics.measures.adherence import adherence_agency, live_period_counts
@@ -724,7 +734,7 @@ def render(results: dict[str, dict], info: dict) -> str:
     else:
         s = big["steps"]
         checks = [
-            ("load within 3× DuckDB's bare read of all files",
+            (f"load within {TARGET_LOAD_RATIO:g}× DuckDB's bare read of all files",
              f"{ratio(s['load']['seconds'], s['bare_all']['seconds']):.1f}×",
              s["load"]["seconds"] <= TARGET_LOAD_RATIO * s["bare_all"]["seconds"]),
             ("`oversight metrics` under 30 s", f"{s['metrics']['seconds']:.1f} s",
