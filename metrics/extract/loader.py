@@ -38,7 +38,7 @@ from metrics.store.db import connect_database, execute
 from metrics.store.derived import build_derived_tables
 
 # Bump when the way a database is built changes, so that old builds are not reused.
-BUILD_VERSION = "10"
+BUILD_VERSION = "11"
 # Builds started over when the extract's files change while it is read, before giving up.
 BUILD_ATTEMPTS = 3
 
@@ -806,6 +806,7 @@ def build_database(extract_dir: Path, db_path: Path, progress: BuildProgress | N
         execute(con, "local_epoch_us")
         execute(con, "assigned_on")
         execute(con, "requirement_rules")
+        execute(con, "row_agencies")
         with _unordered(con):
             build_derived_tables(con, extract_date, settings())
         _insert_many(
