@@ -226,6 +226,8 @@ def _blank_when_empty(data: pl.DataFrame, column_config: dict, numbers: bool) ->
     for name, dtype in data.schema.items():
         if not ((numbers and dtype.is_numeric()) or dtype == pl.Date) or not data[name].null_count():
             continue
+        if name in config and config[name] is None:
+            continue  # a column configured as None is hidden, and stays so
         column = config.get(name)
         label = column.get("label") if isinstance(column, dict) else column or name
         number_format = column.get("type_config", {}).get("format") if isinstance(column, dict) else None

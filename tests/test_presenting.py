@@ -564,3 +564,15 @@ def test_the_p_charts_centre_line_is_the_headline(app, page, headline, public): 
         assert centre == []
     else:
         assert centre == [f"centre {shown}"]
+
+
+def test_a_hidden_number_column_with_blanks_stays_hidden_while_presenting():
+    # While presenting, a number column with empty cells (a suppressed rate) is shown as text; one the
+    # page hides (configured as None) must not come back that way with its exact figures.
+    from dashboard.components import _blank_when_empty
+
+    data = pl.DataFrame({"agency": ["A", "B"], "rate": [0.5, None], "exact": [0.75, None]})
+    shown, config = _blank_when_empty(data, {"exact": None}, numbers=True)
+    assert config["exact"] is None
+    assert config["rate"]["type_config"]["type"] == "text"  # the shown one turns to text, blank where empty
+    assert shown["rate"].to_list() == ["0.5", ""]
