@@ -19,7 +19,7 @@ from metrics.extract.check_results import findings
 from metrics.extract.extracts import LOOK_EVERY_SECONDS, QUIET_SECONDS
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import BuildProgress, database_path, read_report
-from metrics.extract.quality import empty_core_tables, extract_info, rejects_frame, warnings_frame
+from metrics.extract.quality import empty_core_tables, extract_date, extract_info, rejects_frame, warnings_frame
 from metrics.extract.root_causes import root_causes
 from metrics.policy.quarters import Quarter
 from metrics.report import DECK_FORMATS, REPORT_FORMATS, DeckFormat
@@ -147,18 +147,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _print_checks(found: pl.DataFrame) -> None:
-    """Rows found by each check of the catalogue (metrics.extract.checks), rejections and warnings."""
-    from metrics.extract.checks import CATALOGUE
+    """Rows found by each check of the catalogue (metrics.extract.checks), rejections and warnings, as
+    the data-quality page counts them."""
     from metrics.policy.settings import settings
+    from metrics.report.views.data_quality import checks_table
 
-    rows = found.group_by("check").agg(pl.struct("table", "line").n_unique().alias("rows"))
-    counted = dict(zip(rows["check"], rows["rows"], strict=True))
-    if not counted:
+    counted = checks_table(found, settings(), public=False)
+    if counted.is_empty():
         return
     print("\nBy check of the catalogue (rows; the rule):")
-    for check in CATALOGUE:
-        if check.id in counted:
-            print(f"  {check.severity:<8} {check.id:<20} {counted[check.id]:>9,}  {check.rule_text(settings())}")
+    for check in counted.iter_rows(named=True):
+        print(f"  {check['severity']:<8} {check['check']:<20} {check['rows']:>9,}  {check['rule']}")
 
 
 def _print_root_causes(causes: pl.DataFrame, names: dict[str, str], rejected: int) -> None:
@@ -238,7 +237,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
                 _refuse_nothing_to_report(con)
             except Unreportable as error:
                 raise Unreportable(f"{option} {folder}: {error}") from None
-        old_taken, new_taken = (dt.date.fromisoformat(extract_info(c)["extract_date"]) for c in (old, new))
+        old_taken, new_taken = extract_date(old), extract_date(new)
         if old_taken > new_taken:
             raise Unreportable(f"--since {args.since} was taken on {old_taken.isoformat()}, after --extract "
                                f"{args.extract} ({new_taken.isoformat()}): --since names the older extract")

@@ -10,8 +10,6 @@ it names; a row that names none (a client, a line that could not be read) has no
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import polars as pl
 
@@ -24,6 +22,7 @@ from metrics.extract.checks import (
     WARNING_CHECKS,
     rejection_checks,
 )
+from metrics.extract.quality import extract_date
 from metrics.policy.calendar import holiday_dates
 from metrics.policy.settings import Settings
 from metrics.policy.settings import settings as current_settings
@@ -43,11 +42,6 @@ FINDING_SCHEMA = pl.Schema({
 COUNT_SCHEMA = {"agency_id": pl.String, "check": pl.String, "severity": pl.String, "rows": pl.Int64}
 
 
-def _extract_date(con: duckdb.DuckDBPyConnection) -> dt.date:
-    rows = con.cursor().execute("SELECT value FROM extract_info WHERE key = 'extract_date'").fetchall()
-    return dt.date.fromisoformat(rows[0][0])
-
-
 def rejected_findings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every rejected row under its check, with its agency (``FINDING_SCHEMA``; the reason is the
     detail)."""
@@ -63,7 +57,7 @@ def rejected_findings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def _warning_params(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, object]:
     """Every parameter a warning's query may name; each query binds those it does."""
-    taken = _extract_date(con)
+    taken = extract_date(con)
     years = query(con, "assignment_years", as_of=taken)
     # Referrals dated after the extract's date are not waiting: their years need no holidays.
     first_year = min(int(years["first_year"][0]), taken.year)

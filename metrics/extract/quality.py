@@ -49,13 +49,18 @@ def extract_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.cursor().execute("SELECT key, value FROM extract_info").fetchall())
 
 
+def extract_date(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The extract's date as the load recorded it: its manifest's, else its latest event not after the load."""
+    return dt.date.fromisoformat(extract_info(con)["extract_date"])
+
+
 def extract_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """The first day on which anything recorded in the extract happened, and the extract's date
     (the default report date: rows dated after it never move it).
 
     Deadlines (a plan's due date) are left out: they may lie ahead of the extract.
     """
-    taken = dt.date.fromisoformat(extract_info(con)["extract_date"])
+    taken = extract_date(con)
     # Identifiers come from the schema, not from the extract.
     parts = [
         f"SELECT min(CAST({column} AS DATE)) AS first FROM {table.name}"

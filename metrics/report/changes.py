@@ -30,7 +30,7 @@ import polars as pl
 
 from metrics.extract.check_results import counts_by_agency
 from metrics.extract.checks import CATALOGUE
-from metrics.extract.quality import extract_span
+from metrics.extract.quality import extract_date
 from metrics.extract.schema import load_order
 from metrics.measures.measure import Headline
 from metrics.measures.registry import BY_NAME, HEADLINES
@@ -210,7 +210,7 @@ def _aggregates(con: duckdb.DuckDBPyConnection, rules: Settings, as_of: dt.date,
 
 def compare(old: duckdb.DuckDBPyConnection, new: duckdb.DuckDBPyConnection, rules: Settings) -> Changes:
     """The older extract ``old`` against the newer ``new`` (connections to their built databases)."""
-    old_taken, new_taken = extract_span(old)[1], extract_span(new)[1]
+    old_taken, new_taken = extract_date(old), extract_date(new)
     months = months_covered(old_taken)
     # Each extract's aggregates in a thread of its own: DuckDB and Polars let go of Python's lock, so
     # on two free cores the comparison takes about as long as one extract's share of it.

@@ -9,7 +9,6 @@ The deck is public: a note writes no figure the deck's headlines and charts woul
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -115,7 +114,7 @@ def _dated_later_notes(con: duckdb.DuckDBPyConnection, labels: dict[str, str],
     like counts of people (as on the data-quality page while presenting), each on its own: the
     deck shows no total of them that a hidden count could be worked out from.
     """
-    taken = dt.date.fromisoformat(quality.extract_info(con)["extract_date"])
+    taken = quality.extract_date(con)
     counts = query(con, "dated_later_rows", dated_later=DATED_LATER_REASON,
                    agencies=None if agencies is None else list(agencies))
     order = {table.name: index for index, table in enumerate(schema.load_order())}
