@@ -184,14 +184,14 @@ else:
     st.caption(f"{count:,} row{'' if count == 1 else 's'}: its rejected rows and warnings, each with the check's "
                "rule and what to do; the workbook counts them per check on its first sheet. "
                "`oversight validate --by-agency DIR [--report-format xlsx]` writes every agency's.")
-    summary = report_summary(check_counts(database, settings()), chosen, settings())
+    counted = report_summary(check_counts(database, settings()), chosen, settings())
     # Side by side, wrapping onto two lines when the page is narrow.
     with st.container(horizontal=True):
         download(reports[chosen], report_file_names(list(reports))[chosen], "Download its report (CSV)",
                  definition="data-quality")
         st.download_button(
             "Download its report (Excel)",
-            report_workbook(summary, reports[chosen]),
+            report_workbook(counted, reports[chosen]),
             file_name=report_dated(report_file_names(list(reports), "xlsx")[chosen]),
             mime=XLSX,
             on_click="ignore",
