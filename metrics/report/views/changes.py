@@ -20,7 +20,6 @@ import numpy as np
 import polars as pl
 
 from metrics.disclosure.suppression import COMPLEMENTARY_MARKER, small_marker, suppress_grid, suppress_rates
-from metrics.extract.checks import CHECKS_BY_ID
 from metrics.extract.extracts import long_date
 from metrics.measures.measure import worded
 from metrics.measures.registry import HEADLINE_BY_KEY
@@ -28,6 +27,7 @@ from metrics.policy import wording
 from metrics.policy.settings import Settings
 from metrics.report.changes import Changes
 from metrics.report.labels import Column, Columns
+from metrics.report.views.data_quality import agency_named, check_rule
 
 SEVERITY_WORDS = {"rejected": "Rejected", "warning": "Warning"}
 CHANGE = {"old": Column("Before", "%d"), "new": Column("Now", "%d"),
@@ -110,11 +110,6 @@ def _change_lines(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _agency(names: Mapping[str, str]) -> pl.Expr:
-    return (pl.col("agency_id").replace_strict(dict(names), default=pl.col("agency_id"))
-            .fill_null("(no agency)").alias("agency"))
-
-
 def rows_by_table(changes: Changes, public: bool) -> pl.DataFrame:
     """Accepted rows per table, before and now."""
     frame = changes.rows_by_table()
@@ -124,25 +119,20 @@ def rows_by_table(changes: Changes, public: bool) -> pl.DataFrame:
 def rows_by_agency(changes: Changes, names: Mapping[str, str]) -> pl.DataFrame:
     """The tables and agencies whose accepted rows changed (not shown while presenting)."""
     changed = changes.rows_by_agency.filter(pl.col("difference") != 0)
-    return changed.select("table", "agency_id", _agency(names), "old", "new", "difference")
-
-
-def _rules(rules: Settings) -> pl.Expr:
-    return pl.col("check").replace_strict({c: CHECKS_BY_ID[c].rule_text(rules) for c in CHECKS_BY_ID},
-                                          return_dtype=pl.String).alias("rule")
+    return changed.select("table", "agency_id", agency_named(names), "old", "new", "difference")
 
 
 def checks(changes: Changes, rules: Settings, public: bool) -> pl.DataFrame:
     """Rows each check of the catalogue found, before and now (the checks that found any)."""
     frame = changes.checks()
-    frame = frame.select("check", "severity", _rules(rules), "old", "new", "difference")
+    frame = frame.select("check", "severity", check_rule(rules), "old", "new", "difference")
     return _change_lines(frame) if public else frame
 
 
 def checks_by_agency(changes: Changes, names: Mapping[str, str], rules: Settings) -> pl.DataFrame:
     """The checks and agencies whose rows found changed (not shown while presenting)."""
     changed = changes.checks_by_agency.filter(pl.col("difference") != 0)
-    return changed.select("check", "agency_id", _agency(names), "severity", _rules(rules),
+    return changed.select("check", "agency_id", agency_named(names), "severity", check_rule(rules),
                           "old", "new", "difference")
 
 
@@ -172,7 +162,7 @@ def figures(changes: Changes, names: Mapping[str, str], rules: Settings, public:
     labels = {key: worded(HEADLINE_BY_KEY[key].label, rules) for key in frame["figure"].unique()}
     shown = frame.select(
         pl.col("month").map_elements(month_text, return_dtype=pl.String),
-        "agency_id", _agency(names), "figure",
+        "agency_id", agency_named(names), "figure",
         pl.col("figure").replace_strict(labels, return_dtype=pl.String).alias("label"),
         "old_met", "old_due", "old_value", "new_met", "new_due", "new_value", "rows_old", "rows_new", "rows_added",
     )

@@ -299,17 +299,21 @@ def checks_table(found: pl.DataFrame, rules: Settings, public: bool) -> pl.DataF
     return suppress_counts(frame, ["rows"]).display if public else frame
 
 
+def agency_named(names: Mapping[str, str]) -> pl.Expr:
+    """``agency``: the name of ``agency_id`` (the id itself when the extract names it not), "(no agency)"
+    for rows that name none."""
+    return (pl.col("agency_id").replace_strict(dict(names), default=pl.col("agency_id"))
+            .fill_null("(no agency)").alias("agency"))
+
+
+def check_rule(rules: Settings) -> pl.Expr:
+    """``rule``: the rule of the row's ``check`` in words, with ``rules``' thresholds."""
+    return pl.col("check").replace_strict({c.id: c.rule_text(rules) for c in CATALOGUE},
+                                          return_dtype=pl.String).alias("rule")
+
+
 def checks_by_agency(counts: pl.DataFrame, names: Mapping[str, str], rules: Settings, public: bool) -> pl.DataFrame:
     """The rows each check found per agency (``counts``: check_results.counts_by_agency), agencies by
     name; rows that name no agency last."""
-    frame = counts.select(
-        "agency_id",
-        pl.col("agency_id").replace_strict(dict(names), default=pl.col("agency_id"))
-        .fill_null("(no agency)").alias("agency"),
-        "check",
-        "severity",
-        pl.col("check").replace_strict({c.id: c.rule_text(rules) for c in CATALOGUE}, return_dtype=pl.String)
-        .alias("rule"),
-        "rows",
-    )
+    frame = counts.select("agency_id", agency_named(names), "check", "severity", check_rule(rules), "rows")
     return suppress_counts(frame, ["rows"]).display if public else frame
