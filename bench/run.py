@@ -177,16 +177,22 @@ def _page_calls(page: str):
     return calls
 
 
-def child_page(extract: str, page: str) -> dict:
+def _as_the_server() -> None:
+    """Ready a child that makes pages' data calls as the server would: with what it imports before
+    serving anyone, and without the warning of st.cache_data that there is no Streamlit runtime."""
     import logging
     import warnings
 
-    os.environ["OVERSIGHT_EXTRACT"] = extract
-    warnings.filterwarnings("ignore")
-    logging.disable(logging.WARNING)  # st.cache_data warns that it runs without a Streamlit runtime
     from dashboard.serve import import_what_pages_use
 
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)
     import_what_pages_use()
+
+
+def child_page(extract: str, page: str) -> dict:
+    os.environ["OVERSIGHT_EXTRACT"] = extract
+    _as_the_server()
     calls = _page_calls(page)
     start = time.perf_counter()
     calls()
@@ -202,20 +208,15 @@ def child_page(extract: str, page: str) -> dict:
 def child_background(root: str, incoming: str, name: str) -> dict:
     """The folder of extracts ``root`` served; ``incoming`` renamed to ``name`` in it and built in the
     background while the overview page's data calls are made (see ``background`` above)."""
-    import logging
     import threading
-    import warnings
 
     os.environ["OVERSIGHT_EXTRACTS"] = root
     os.environ["OVERSIGHT_EXTRACTS_QUIET"] = "0"
     # The server's own looks wait this long: the bench looks itself, so that the build is timed from its start.
     os.environ["OVERSIGHT_EXTRACTS_LOOK_EVERY"] = str(24 * 3600)
-    warnings.filterwarnings("ignore")
-    logging.disable(logging.WARNING)  # st.cache_data warns that it runs without a Streamlit runtime
+    _as_the_server()
     from dashboard import data
-    from dashboard.serve import import_what_pages_use
 
-    import_what_pages_use()
     folder = data.extracts_folder()
     assert folder is not None
     first = folder.check().served  # built before anything is served, as `oversight serve --extracts` does
