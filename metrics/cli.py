@@ -19,7 +19,14 @@ from metrics.extract.check_results import findings
 from metrics.extract.extracts import LOOK_EVERY_SECONDS, QUIET_SECONDS
 from metrics.extract.folder import DEFAULT_EXTRACT, ExtractError
 from metrics.extract.loader import BuildProgress, database_path, read_report
-from metrics.extract.quality import empty_core_tables, extract_date, extract_info, rejects_frame, warnings_frame
+from metrics.extract.quality import (
+    agency_names,
+    empty_core_tables,
+    extract_date,
+    extract_info,
+    rejects_frame,
+    warnings_frame,
+)
 from metrics.extract.root_causes import root_causes
 from metrics.policy.quarters import Quarter
 from metrics.report import DECK_FORMATS, REPORT_FORMATS, DeckFormat
@@ -103,7 +110,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         info = extract_info(con)
         empty = empty_core_tables(con)
         causes = root_causes(con)
-        names = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
+        names = agency_names(con)
         found = findings(con)
         if args.by_agency:
             from metrics.report.agency_reports import write_agency_reports
@@ -317,7 +324,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     format: DeckFormat = "pptx" if (args.format or out.suffix.lower()[1:]) == "pptx" else "pdf"
     with _database(extract) as con:
         _refuse_nothing_to_report(con)
-        labels = dict(con.execute("SELECT agency_id, agency_name FROM agencies").fetchall())
+        labels = agency_names(con)
         agencies = tuple(sorted(set(args.agency))) if args.agency else None
         unknown = sorted(set(agencies or ()) - set(labels))
         if unknown:

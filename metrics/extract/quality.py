@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from metrics.extract import schema
+from metrics.store.db import query
 
 
 def _in_load_order(frame: pl.DataFrame) -> pl.DataFrame:
@@ -47,6 +48,12 @@ def warnings_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def extract_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """What the load recorded of the extract: folder, fingerprint, day loaded, extract's date and its basis."""
     return dict(con.cursor().execute("SELECT key, value FROM extract_info").fetchall())
+
+
+def agency_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each agency's name by its id, as the extract gives them (queries/agency_list.sql)."""
+    listed = query(con, "agency_list")
+    return dict(zip(listed["agency_id"], listed["agency_name"], strict=True))
 
 
 def extract_date(con: duckdb.DuckDBPyConnection) -> dt.date:
